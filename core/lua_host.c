@@ -1,0 +1,295 @@
+#include "lua_host.h"
+
+#include <dirent.h>
+#include <lauxlib.h>
+#include <limits.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+
+int luaopen_cjson(lua_State *L); /* from the statically linked lua-cjson */
+
+#define DEFAULT_MEMORY_LIMIT ((size_t)64 * 1024 * 1024)
+#define MAX_SCRIPTS 512
+#define GENERATION_KEY "peon.generation"
+
+struct lua_host {
+    lua_State *L;
+    char scripts_dir[PATH_MAX];
+    size_t memory_used;
+    size_t memory_limit;
+    size_t command_count;
+};
+
+/* Counting allocator: a script that allocates without bound gets a Lua memory error, not the OOM killer. */
+static void *host_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
+{
+    lua_host *host = ud;
+    size_t old_block = ptr ? old_size : 0;
+    if (new_size == 0) {
+        free(ptr);
+        host->memory_used -= old_block;
+        return NULL;
+    }
+    if (new_size > old_block && host->memory_used - old_block + new_size > host->memory_limit) return NULL;
+    void *grown = realloc(ptr, new_size);
+    if (grown != NULL) host->memory_used = host->memory_used - old_block + new_size;
+    return grown;
+}
+
+static int host_panic(lua_State *L)
+{
+    const char *msg = lua_tostring(L, -1);
+    log_error("lua", "unprotected error, aborting: %s", msg ? msg : "(not a string)");
+    return 0;
+}
+
+/* Only what a command script needs: no io, no os.execute/getenv/remove, no debug, no raw file loading. */
+static void open_curated_libs(lua_State *L)
+{
+    static const luaL_Reg libs[] = {
+        { LUA_GNAME, luaopen_base },       { LUA_TABLIBNAME, luaopen_table },
+        { LUA_STRLIBNAME, luaopen_string }, { LUA_MATHLIBNAME, luaopen_math },
+        { LUA_UTF8LIBNAME, luaopen_utf8 },  { LUA_COLIBNAME, luaopen_coroutine },
+        { LUA_OSLIBNAME, luaopen_os },
+    };
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+        luaL_requiref(L, libs[i].name, libs[i].func, 1);
+        lua_pop(L, 1);
+    }
+    static const char *const unsafe_globals[] = { "dofile", "loadfile", "collectgarbage" };
+    for (size_t i = 0; i < sizeof unsafe_globals / sizeof unsafe_globals[0]; i++) {
+        lua_pushnil(L);
+        lua_setglobal(L, unsafe_globals[i]);
+    }
+    /* os keeps only clock/date/time/difftime. */
+    lua_getglobal(L, "os");
+    static const char *const unsafe_os[] = { "execute", "exit", "getenv", "remove", "rename", "tmpname",
+                                             "setlocale" };
+    for (size_t i = 0; i < sizeof unsafe_os / sizeof unsafe_os[0]; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, unsafe_os[i]);
+    }
+    lua_pop(L, 1);
+}
+
+/* require(name): "cjson" is built in; anything else is scripts/lib/<name>.lua, cached per generation. */
+static int host_require(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_host *host = lua_touserdata(L, lua_upvalueindex(1));
+    if (strcmp(name, "cjson") == 0) {
+        luaL_requiref(L, "cjson", luaopen_cjson, 0);
+        return 1;
+    }
+    for (const char *p = name; *p; p++)
+        if (!(*p == '_' || *p == '.' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return luaL_error(L, "require: bad module name '%s' (use lower-case letters, digits, '_' and '.')",
+                              name);
+    lua_getfield(L, LUA_REGISTRYINDEX, GENERATION_KEY);
+    lua_getfield(L, -1, "modules");
+    lua_getfield(L, -1, name);
+    if (!lua_isnil(L, -1)) return 1;
+    lua_pop(L, 1);
+    char path[PATH_MAX];
+    char relative[256];
+    snprintf(relative, sizeof relative, "%s", name);
+    for (char *p = relative; *p; p++)
+        if (*p == '.') *p = '/';
+    if (snprintf(path, sizeof path, "%s/lib/%s.lua", host->scripts_dir, relative) >= (int)sizeof path)
+        return luaL_error(L, "require: path too long for '%s'", name);
+    if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+    lua_call(L, 0, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, name);
+    return 1;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists *.lua in dir, sorted so load order (and error reports) are the same on every machine. */
+static int list_scripts(const char *dir, char ***out, size_t *count, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    *out = NULL;
+    *count = 0;
+    if (d == NULL) {
+        snprintf(err, errlen, "cannot open scripts directory %s (set PEON_SCRIPTS_DIR)", dir);
+        return -1;
+    }
+    char **names = calloc(MAX_SCRIPTS, sizeof *names);
+    if (names == NULL) {
+        closedir(d);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    struct dirent *entry;
+    while ((entry = readdir(d)) != NULL) {
+        size_t len = strlen(entry->d_name);
+        if (len < 5 || entry->d_name[0] == '.' || strcmp(entry->d_name + len - 4, ".lua") != 0) continue;
+        if (*count == MAX_SCRIPTS) {
+            snprintf(err, errlen, "more than %d scripts in %s", MAX_SCRIPTS, dir);
+            break;
+        }
+        if ((names[*count] = strdup(entry->d_name)) == NULL) break;
+        (*count)++;
+    }
+    closedir(d);
+    qsort(names, *count, sizeof *names, compare_names);
+    *out = names;
+    return 0;
+}
+
+static void free_names(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++) free(names[i]);
+    free(names);
+}
+
+/* Runs one command script (protected) and checks the table it returns. Leaves nothing on the stack. */
+static int load_command(lua_host *host, const char *file, int commands_index, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/commands/%s", host->scripts_dir, file) >= (int)sizeof path) {
+        snprintf(err, errlen, "script path too long: %s", file);
+        return -1;
+    }
+    if (luaL_loadfilex(L, path, "t") != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "error object is not a string");
+        lua_pop(L, 1);
+        return -1;
+    }
+    if (!lua_istable(L, -1)) {
+        snprintf(err, errlen, "%s: the script must return a table describing its command", path);
+        lua_pop(L, 1);
+        return -1;
+    }
+    lua_getfield(L, -1, "name");
+    const char *name = lua_tostring(L, -1);
+    if (name == NULL || name[0] == '\0') {
+        snprintf(err, errlen, "%s: the returned table needs a 'name' string", path);
+        lua_pop(L, 2);
+        return -1;
+    }
+    lua_getfield(L, commands_index, name);
+    if (!lua_isnil(L, -1)) {
+        snprintf(err, errlen, "%s: a command named '%s' is already defined by another script", path, name);
+        lua_pop(L, 3);
+        return -1;
+    }
+    lua_pop(L, 1);
+    lua_pushstring(L, path);
+    lua_setfield(L, -3, "source");
+    lua_pushvalue(L, -2);
+    lua_setfield(L, commands_index, name);
+    lua_pop(L, 2);
+    return 0;
+}
+
+int lua_host_load(lua_host *host, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
+    char dir[PATH_MAX];
+    if (snprintf(dir, sizeof dir, "%s/commands", host->scripts_dir) >= (int)sizeof dir) {
+        snprintf(err, errlen, "PEON_SCRIPTS_DIR is too long");
+        return -1;
+    }
+    char **names;
+    size_t count;
+    if (list_scripts(dir, &names, &count, err, errlen) != 0) return -1;
+
+    /* The new generation is built beside the live one; it replaces it only if every script loaded. */
+    int top = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, GENERATION_KEY);
+    int previous = lua_gettop(L);
+    lua_createtable(L, 0, 2);
+    lua_newtable(L);
+    lua_setfield(L, -2, "modules");
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "commands");
+    int commands_index = lua_gettop(L);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, GENERATION_KEY); /* require() caches into the generation being built */
+
+    int rc = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) rc = load_command(host, names[i], commands_index, err, errlen);
+    free_names(names, count);
+
+    if (rc != 0) {
+        lua_pushvalue(L, previous);
+        lua_setfield(L, LUA_REGISTRYINDEX, GENERATION_KEY);
+        lua_settop(L, top);
+        return -1;
+    }
+    host->command_count = count;
+    lua_settop(L, top);
+    lua_gc(L, LUA_GCCOLLECT);
+    return (int)count;
+}
+
+lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen)
+{
+    lua_host *host = calloc(1, sizeof *host);
+    if (host == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    host->memory_limit = opts->memory_limit ? opts->memory_limit : DEFAULT_MEMORY_LIMIT;
+    if (snprintf(host->scripts_dir, sizeof host->scripts_dir, "%s", opts->scripts_dir) >=
+        (int)sizeof host->scripts_dir) {
+        snprintf(err, errlen, "PEON_SCRIPTS_DIR is too long");
+        free(host);
+        return NULL;
+    }
+    struct stat st;
+    if (stat(host->scripts_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen,
+                 "scripts directory %s not found: run from the repository root or set PEON_SCRIPTS_DIR",
+                 host->scripts_dir);
+        free(host);
+        return NULL;
+    }
+    host->L = lua_newstate(host_alloc, host);
+    if (host->L == NULL) {
+        snprintf(err, errlen, "cannot create the Lua state");
+        free(host);
+        return NULL;
+    }
+    lua_atpanic(host->L, host_panic);
+    open_curated_libs(host->L);
+    lua_pushlightuserdata(host->L, host);
+    lua_pushcclosure(host->L, host_require, 1);
+    lua_setglobal(host->L, "require");
+    /* An empty generation, shaped like a loaded one, so require() works even before the first load. */
+    lua_createtable(host->L, 0, 2);
+    lua_newtable(host->L);
+    lua_setfield(host->L, -2, "modules");
+    lua_newtable(host->L);
+    lua_setfield(host->L, -2, "commands");
+    lua_setfield(host->L, LUA_REGISTRYINDEX, GENERATION_KEY);
+    return host;
+}
+
+void lua_host_destroy(lua_host *host)
+{
+    if (host == NULL) return;
+    lua_close(host->L);
+    free(host);
+}
+
+size_t lua_host_command_count(const lua_host *host) { return host->command_count; }
+size_t lua_host_memory_in_use(const lua_host *host) { return host->memory_used; }

@@ -1,0 +1,151 @@
+/* peon-bot: wires configuration, logging, the state store and the Lua host onto one libuv loop. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "config.h"
+#include "log.h"
+#include "lua_host.h"
+#include "store.h"
+
+typedef struct app {
+    uv_loop_t *loop;
+    uv_signal_t sigint;
+    uv_signal_t sigterm;
+    peon_config cfg;
+    store *state;
+    lua_host *lua;
+    int exit_status;
+} app;
+
+static const char *process_getenv(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+static void on_handle_closed(uv_handle_t *handle)
+{
+    (void)handle;
+}
+
+static void close_every_handle(uv_handle_t *handle, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(handle)) uv_close(handle, on_handle_closed);
+}
+
+/* A signal ends the loop; main() then closes what is still open and flushes state. */
+static void on_stop_signal(uv_signal_t *signal, int signum)
+{
+    app *a = signal->data;
+    log_info("core", "received %s, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    a->exit_status = 0;
+    uv_stop(a->loop);
+}
+
+static int start_signals(app *a)
+{
+    uv_signal_t *handles[] = { &a->sigint, &a->sigterm };
+    int signums[] = { SIGINT, SIGTERM };
+    for (int i = 0; i < 2; i++) {
+        uv_signal_init(a->loop, handles[i]);
+        handles[i]->data = a;
+        int rc = uv_signal_start(handles[i], on_stop_signal, signums[i]);
+        if (rc != 0) {
+            log_error("core", "cannot watch signal %d: %s", signums[i], uv_strerror(rc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void shutdown_app(app *a)
+{
+    if (a->loop != NULL) {
+        uv_walk(a->loop, close_every_handle, NULL);
+        uv_run(a->loop, UV_RUN_DEFAULT); /* lets the close callbacks run */
+        uv_loop_close(a->loop);
+    }
+    lua_host_destroy(a->lua);
+    store_close(a->state);
+    config_free(&a->cfg);
+    log_clear_secrets();
+}
+
+static int print_usage(void)
+{
+    printf("peon-bot %s: the PEON game-server Discord bot\n\n"
+           "usage: peon-bot [--version | --help]\n\n"
+           "Configuration comes from the environment and from a .env file in the working directory;\n"
+           "see README.md (Configuration) for every variable.\n",
+           PEON_VERSION);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {
+        if (strcmp(argv[1], "--version") == 0) {
+            printf("peon-bot %s\n", PEON_VERSION);
+            return 0;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return print_usage();
+        fprintf(stderr, "peon-bot: unknown argument '%s' (try --help)\n", argv[1]);
+        return PEON_EXIT_CONFIG;
+    }
+
+    app a = { .exit_status = 1 };
+    char err[1024] = "";
+    if (config_load(&a.cfg, ".env", process_getenv, NULL, err, sizeof err) != 0) {
+        log_error("config", "%s", err);
+        log_clear_secrets();
+        return PEON_EXIT_CONFIG;
+    }
+    log_set_level(a.cfg.log_level);
+    if (a.cfg.discord_token == NULL) {
+        log_error("config", "%s", config_token_help);
+        config_free(&a.cfg);
+        return PEON_EXIT_CONFIG;
+    }
+    log_info("core", "peon-bot %s starting (log level %s, scripts %s, data %s)", PEON_VERSION,
+             log_level_name(a.cfg.log_level), a.cfg.scripts_dir, a.cfg.data_dir);
+
+    a.state = store_open(a.cfg.data_dir, err, sizeof err);
+    if (a.state == NULL) {
+        log_error("store", "%s", err);
+        shutdown_app(&a);
+        return 1;
+    }
+    log_info("store", "%s open (schema version %d)", store_path(a.state), store_schema_version(a.state));
+
+    lua_host_options lua_opts = { .scripts_dir = a.cfg.scripts_dir };
+    a.lua = lua_host_create(&lua_opts, err, sizeof err);
+    if (a.lua == NULL) {
+        log_error("lua", "%s", err);
+        shutdown_app(&a);
+        return PEON_EXIT_CONFIG;
+    }
+    int commands = lua_host_load(a.lua, err, sizeof err);
+    if (commands < 0) {
+        log_error("lua", "scripts not loaded: %s", err);
+        shutdown_app(&a);
+        return 1;
+    }
+    log_info("lua", "loaded %d command scripts (%zu KiB in use)", commands, lua_host_memory_in_use(a.lua) / 1024);
+
+    a.loop = uv_default_loop();
+    if (start_signals(&a) != 0) {
+        shutdown_app(&a);
+        return 1;
+    }
+    log_warn("gateway", "the Discord gateway connection is not implemented in this build yet; idling");
+    log_info("core", "running (SIGINT or SIGTERM stops)");
+    uv_run(a.loop, UV_RUN_DEFAULT);
+
+    int status = a.exit_status;
+    shutdown_app(&a);
+    log_info("core", "stopped");
+    return status;
+}

@@ -1,0 +1,26 @@
+/* The SQLite state store: one database, PEON_DATA_DIR/peon.db, in WAL mode.
+ * The directory is created 0700 and the database 0600: it holds orchestrator API keys. */
+#ifndef PEON_STORE_H
+#define PEON_STORE_H
+
+#include <stddef.h>
+
+typedef struct store store;
+
+/* Opens (creating if needed) and migrates the schema to the newest version.
+ * Returns NULL with a message in err on failure. */
+store *store_open(const char *data_dir, char *err, size_t errlen);
+void store_close(store *st);
+
+int store_schema_version(store *st);
+const char *store_path(const store *st);
+
+/* The namespaced key-value space scripts use. get returns a malloc'd copy or NULL when absent. */
+int store_kv_set(store *st, const char *ns, const char *key, const char *value, char *err, size_t errlen);
+char *store_kv_get(store *st, const char *ns, const char *key);
+int store_kv_delete(store *st, const char *ns, const char *key);
+
+/* The handle, for modules that own their own tables (schedules, boards...). */
+struct sqlite3 *store_db(store *st);
+
+#endif

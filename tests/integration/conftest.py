@@ -1,0 +1,137 @@
+"""Fixtures for running the real peon-bot binary.
+
+Every test gets a private working directory (so a developer's own .env never leaks in), a clean
+environment, and runs once per binary listed in PEON_BOT_BINARIES (the normal and the ASan+UBSan
+build when started from test.sh).
+"""
+import os
+import pathlib
+import signal
+import subprocess
+import time
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+# A syntactically valid token that no Discord will ever accept; tests look for it in the output.
+FAKE_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GfakeX.peon-test-token-never-valid-0123456789"
+
+
+def _binaries():
+    listed = os.environ.get("PEON_BOT_BINARIES")
+    paths = listed.split(":") if listed else [str(REPO / "build" / "peon-bot")]
+    return [p for p in paths if p]
+
+
+def pytest_generate_tests(metafunc):
+    if "bot_binary" in metafunc.fixturenames:
+        paths = _binaries()
+        ids = [pathlib.Path(p).parent.name for p in paths]
+        metafunc.parametrize("bot_binary", paths, ids=ids)
+
+
+class BotProcess:
+    """One run of the binary: started in `workdir` with exactly `env`."""
+
+    def __init__(self, binary, workdir, env):
+        self.binary = binary
+        self.workdir = workdir
+        self.env = env
+        self.proc = None
+        self._stderr = self._stdout = None
+        self.stderr_path = workdir / "bot.stderr"
+        self.stdout_path = workdir / "bot.stdout"
+
+    def start(self):
+        self._stderr = open(self.stderr_path, "wb")
+        self._stdout = open(self.stdout_path, "wb")
+        self.proc = subprocess.Popen([self.binary], cwd=self.workdir, env=self.env,
+                                     stdout=self._stdout, stderr=self._stderr, stdin=subprocess.DEVNULL)
+        return self
+
+    def run(self, timeout=30):
+        """Runs to completion; returns (exit status, stdout, stderr)."""
+        self.start()
+        try:
+            self.proc.wait(timeout=timeout)
+        finally:
+            self._close()
+        return self.proc.returncode, self.stdout(), self.stderr()
+
+    def stderr(self):
+        return self.stderr_path.read_text(errors="replace")
+
+    def stdout(self):
+        return self.stdout_path.read_text(errors="replace")
+
+    def wait_for_log(self, text, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.stderr():
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"bot exited ({self.proc.returncode}) before logging {text!r}:\n{self.stderr()}")
+            time.sleep(0.05)
+        raise AssertionError(f"bot did not log {text!r} within {timeout}s:\n{self.stderr()}")
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=timeout)
+        finally:
+            self._close()
+        return self.proc.returncode
+
+    def _close(self):
+        for f in (self._stderr, self._stdout):
+            if f is not None and not f.closed:
+                f.close()
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._close()
+
+
+@pytest.fixture
+def bot_env(tmp_path):
+    """A minimal, explicit environment: nothing from the developer's shell but PATH and HOME."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "PEON_SCRIPTS_DIR": str(REPO / "scripts"),
+        "PEON_DATA_DIR": str(tmp_path / "data"),
+        "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
+        "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=98",
+    }
+
+
+@pytest.fixture
+def bot(bot_binary, bot_env, tmp_path):
+    """Factory: bot(**extra_env) -> BotProcess (not started). Processes are killed after the test."""
+    started = []
+
+    def make(**extra):
+        env = dict(bot_env)
+        for key, value in extra.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        workdir = tmp_path / f"run{len(started)}"
+        workdir.mkdir()
+        process = BotProcess(bot_binary, workdir, env)
+        started.append(process)
+        return process
+
+    yield make
+    for process in started:
+        process.kill()
+
+
+def assert_clean_sanitizers(stderr):
+    """The ASan/UBSan build reports into stderr; any report is a failure, in every test."""
+    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        assert marker not in stderr, f"sanitizer report:\n{stderr}"
