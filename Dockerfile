@@ -10,6 +10,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY CMakeLists.txt ./
 COPY vendor vendor
+COPY tools/embed.cmake tools/embed.cmake
 COPY core core
 COPY scripts scripts
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPEON_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr \

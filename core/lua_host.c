@@ -11,20 +11,14 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "lua_host_internal.h"
+#include "lua_prelude.h"
 
 int luaopen_cjson(lua_State *L); /* from the statically linked lua-cjson */
 
 #define DEFAULT_MEMORY_LIMIT ((size_t)64 * 1024 * 1024)
+#define DEFAULT_INSTRUCTION_BUDGET 200000000ull
 #define MAX_SCRIPTS 512
-#define GENERATION_KEY "peon.generation"
-
-struct lua_host {
-    lua_State *L;
-    char scripts_dir[PATH_MAX];
-    size_t memory_used;
-    size_t memory_limit;
-    size_t command_count;
-};
 
 /* Counting allocator: a script that allocates without bound gets a Lua memory error, not the OOM killer. */
 static void *host_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
@@ -241,6 +235,30 @@ int lua_host_load(lua_host *host, char *err, size_t errlen)
     return (int)count;
 }
 
+/* Runs the compiled-in prelude with the host primitives and publishes what it returns: the async API
+ * (sleep, http, log, store) and the yield-safe coroutine library become globals. */
+static int run_prelude(lua_host *host, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
+    if (luaL_loadbufferx(L, (const char *)lua_prelude, lua_prelude_len, "=prelude", "t") != LUA_OK) {
+        snprintf(err, errlen, "prelude: %s", lua_tostring(L, -1));
+        return -1;
+    }
+    lua_bindings_push_host_table(host);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK || !lua_istable(L, -1)) {
+        snprintf(err, errlen, "prelude: %s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "did not return a table");
+        lua_pop(L, 1);
+        return -1;
+    }
+    static const char *const globals[] = { "coroutine", "sleep", "http", "log", "store" };
+    for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
+        lua_getfield(L, -1, globals[i]);
+        lua_setglobal(L, globals[i]);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, "peon.api");
+    return 0;
+}
+
 lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen)
 {
     lua_host *host = calloc(1, sizeof *host);
@@ -249,6 +267,10 @@ lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen
         return NULL;
     }
     host->memory_limit = opts->memory_limit ? opts->memory_limit : DEFAULT_MEMORY_LIMIT;
+    host->instruction_budget = opts->instruction_budget ? opts->instruction_budget : DEFAULT_INSTRUCTION_BUDGET;
+    host->loop = opts->loop;
+    host->http = opts->http;
+    host->state = opts->state;
     if (snprintf(host->scripts_dir, sizeof host->scripts_dir, "%s", opts->scripts_dir) >=
         (int)sizeof host->scripts_dir) {
         snprintf(err, errlen, "PEON_SCRIPTS_DIR is too long");
@@ -274,6 +296,12 @@ lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen
     lua_pushlightuserdata(host->L, host);
     lua_pushcclosure(host->L, host_require, 1);
     lua_setglobal(host->L, "require");
+    if (run_prelude(host, err, errlen) != 0) {
+        lua_close(host->L);
+        free(host);
+        return NULL;
+    }
+    if (host->loop != NULL) lua_tasks_init(host);
     /* An empty generation, shaped like a loaded one, so require() works even before the first load. */
     lua_createtable(host->L, 0, 2);
     lua_newtable(host->L);
@@ -284,12 +312,21 @@ lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen
     return host;
 }
 
+static void free_host(uv_handle_t *handle) { free(handle->data); }
+
 void lua_host_destroy(lua_host *host)
 {
     if (host == NULL) return;
+    lua_tasks_shutdown(host);
     lua_close(host->L);
-    free(host);
+    if (host->timer_ready) uv_close((uv_handle_t *)&host->resume_timer, free_host);
+    else free(host);
 }
 
 size_t lua_host_command_count(const lua_host *host) { return host->command_count; }
 size_t lua_host_memory_in_use(const lua_host *host) { return host->memory_used; }
+
+void lua_host_get_stats(const lua_host *host, lua_host_stats *out)
+{
+    *out = host->stats;
+}

@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "config.h"
+#include "http.h"
 #include "log.h"
 #include "lua_host.h"
 #include "store.h"
@@ -15,6 +17,7 @@ typedef struct app {
     uv_signal_t sigterm;
     peon_config cfg;
     store *state;
+    http_client *http;
     lua_host *lua;
     int exit_status;
 } app;
@@ -61,14 +64,20 @@ static int start_signals(app *a)
     return 0;
 }
 
+/* Layers go down from the top: scripts first (their tasks end), then the HTTP requests they may have left
+ * in flight, then whatever handles remain on the loop. */
 static void shutdown_app(app *a)
 {
+    lua_host_destroy(a->lua);
+    a->lua = NULL;
+    http_client_destroy(a->http);
+    a->http = NULL;
     if (a->loop != NULL) {
+        uv_run(a->loop, UV_RUN_NOWAIT); /* lets the layers' own close callbacks run */
         uv_walk(a->loop, close_every_handle, NULL);
-        uv_run(a->loop, UV_RUN_DEFAULT); /* lets the close callbacks run */
+        uv_run(a->loop, UV_RUN_DEFAULT);
         uv_loop_close(a->loop);
     }
-    lua_host_destroy(a->lua);
     store_close(a->state);
     config_free(&a->cfg);
     log_clear_secrets();
@@ -97,6 +106,7 @@ int main(int argc, char **argv)
     }
 
     app a = { .exit_status = 1 };
+    srand((unsigned)uv_hrtime() ^ (unsigned)getpid()); /* retry jitter must differ between processes */
     char err[1024] = "";
     if (config_load(&a.cfg, ".env", process_getenv, NULL, err, sizeof err) != 0) {
         log_error("config", "%s", err);
@@ -120,7 +130,20 @@ int main(int argc, char **argv)
     }
     log_info("store", "%s open (schema version %d)", store_path(a.state), store_schema_version(a.state));
 
-    lua_host_options lua_opts = { .scripts_dir = a.cfg.scripts_dir };
+    a.loop = uv_default_loop();
+    char user_agent[128];
+    snprintf(user_agent, sizeof user_agent, "DiscordBot (https://github.com/the-peon-project/peon-bot, %s) peon-bot",
+             PEON_VERSION);
+    http_client_options http_opts = { .user_agent = user_agent };
+    a.http = http_client_create(a.loop, &http_opts);
+    if (a.http == NULL) {
+        log_error("http", "cannot start the HTTP client (libcurl)");
+        shutdown_app(&a);
+        return 1;
+    }
+
+    lua_host_options lua_opts = { .scripts_dir = a.cfg.scripts_dir, .loop = a.loop, .http = a.http,
+                                  .state = a.state };
     a.lua = lua_host_create(&lua_opts, err, sizeof err);
     if (a.lua == NULL) {
         log_error("lua", "%s", err);
@@ -135,7 +158,6 @@ int main(int argc, char **argv)
     }
     log_info("lua", "loaded %d command scripts (%zu KiB in use)", commands, lua_host_memory_in_use(a.lua) / 1024);
 
-    a.loop = uv_default_loop();
     if (start_signals(&a) != 0) {
         shutdown_app(&a);
         return 1;

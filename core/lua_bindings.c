@@ -1,0 +1,302 @@
+/* The C primitives behind the prelude's async API. Each start_* registers an operation for the running
+ * task and returns at once; the prelude then yields, and the operation's completion wakes the task with
+ * its results. Outside a task (a script's top level) they refuse with a clear error. */
+#include <lauxlib.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "log.h"
+#include "lua_host_internal.h"
+#include "store.h"
+
+#define MAX_SLEEP_SECONDS (24.0 * 3600.0)
+#define DEFAULT_HTTP_TIMEOUT_S 10.0
+#define MAX_HTTP_TIMEOUT_S 600.0
+#define MAX_HTTP_HEADERS 32
+
+typedef struct sleep_op {
+    uv_timer_t timer;
+    lua_task *task;
+    struct sleep_op *prev, *next;
+} sleep_op;
+
+typedef struct http_op {
+    lua_task *task;
+    bool submitted;   /* false while http_send runs: a synchronous failure is reported by start_http itself */
+    bool failed_early;
+    char early_error[256];
+} http_op;
+
+/* Raises an error located at the script line that called the prelude wrapper (level 2), not in the
+ * prelude itself. */
+static int script_error(lua_State *L, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    luaL_where(L, 2);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+static lua_host *host_of(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+static lua_task *require_task(lua_State *L, const char *what)
+{
+    lua_host *host = host_of(L);
+    if (host->current == NULL)
+        script_error(L, "%s can only be used inside a handler, not while a script loads", what);
+    if (host->loop == NULL) script_error(L, "%s is not available: the host has no event loop", what);
+    return host->current;
+}
+
+/* ---- sleep ---- */
+
+static void free_sleep_op(uv_handle_t *handle) { free(handle->data); }
+
+static void end_sleep(lua_host *host, sleep_op *op)
+{
+    if (op->prev) op->prev->next = op->next;
+    else host->sleeps = op->next;
+    if (op->next) op->next->prev = op->prev;
+    lua_task_release_op(op->task);
+    uv_close((uv_handle_t *)&op->timer, free_sleep_op);
+}
+
+static void on_sleep_done(uv_timer_t *timer)
+{
+    sleep_op *op = timer->data;
+    lua_task *task = op->task;
+    lua_host *host = task->host;
+    if (!task->finished) lua_task_wake(task, 0);
+    end_sleep(host, op);
+}
+
+void lua_bindings_cancel_sleeps(lua_host *host)
+{
+    while (host->sleeps) {
+        uv_timer_stop(&host->sleeps->timer);
+        end_sleep(host, host->sleeps);
+    }
+}
+
+static int start_sleep(lua_State *L)
+{
+    lua_task *task = require_task(L, "sleep");
+    if (lua_type(L, 1) != LUA_TNUMBER) return script_error(L, "sleep: seconds must be a number");
+    lua_Number seconds = lua_tonumber(L, 1);
+    if (!(seconds >= 0 && seconds <= MAX_SLEEP_SECONDS)) /* also refuses NaN */
+        return script_error(L, "sleep: seconds must be between 0 and %d", (int)MAX_SLEEP_SECONDS);
+    sleep_op *op = calloc(1, sizeof *op);
+    if (op == NULL) return script_error(L, "sleep: out of memory");
+    op->task = task;
+    uv_timer_init(task->host->loop, &op->timer);
+    op->timer.data = op;
+    uv_timer_start(&op->timer, on_sleep_done, (uint64_t)llround(seconds * 1000.0), 0);
+    lua_host *host = task->host;
+    op->next = host->sleeps;
+    if (host->sleeps) host->sleeps->prev = op;
+    host->sleeps = op;
+    task->pending_ops++;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ---- http.request ---- */
+
+static void push_response(lua_State *T, const http_response *res)
+{
+    lua_createtable(T, 0, 4);
+    lua_pushinteger(T, res->status);
+    lua_setfield(T, -2, "status");
+    lua_pushlstring(T, res->body, res->body_len);
+    lua_setfield(T, -2, "body");
+    lua_pushnumber(T, res->elapsed_ms);
+    lua_setfield(T, -2, "elapsed_ms");
+    lua_createtable(T, 0, (int)res->header_count);
+    for (size_t i = 0; i < res->header_count; i++) {
+        lua_pushstring(T, res->headers[i].value);
+        lua_setfield(T, -2, res->headers[i].name);
+    }
+    lua_setfield(T, -2, "headers");
+}
+
+static void on_http_done(const http_response *res, void *user)
+{
+    http_op *op = user;
+    if (!op->submitted) {
+        op->failed_early = true;
+        snprintf(op->early_error, sizeof op->early_error, "%s", res->error_message ? res->error_message : "failed");
+        return;
+    }
+    lua_task *task = op->task;
+    if (!task->finished && lua_checkstack(task->thread, 4)) {
+        lua_State *T = task->thread;
+        if (res->error == HTTP_OK) {
+            push_response(T, res);
+            lua_task_wake(task, 1);
+        } else {
+            lua_pushnil(T);
+            lua_pushstring(T, res->error_message);
+            lua_pushstring(T, http_error_name(res->error));
+            lua_task_wake(task, 3);
+        }
+    }
+    lua_task_release_op(task);
+    free(op);
+}
+
+static const char *opt_string_field(lua_State *L, int idx, const char *name, const char *fallback)
+{
+    lua_getfield(L, idx, name);
+    int type = lua_type(L, -1);
+    if (type != LUA_TNIL && type != LUA_TSTRING) script_error(L, "http.request: '%s' must be a string", name);
+    /* Strings only (no number coercion): the pointer then stays valid while the request table lives. */
+    const char *value = type == LUA_TNIL ? fallback : lua_tostring(L, -1);
+    lua_pop(L, 1);
+    return value;
+}
+
+static int start_http(lua_State *L)
+{
+    lua_task *task = require_task(L, "http.request");
+    lua_host *host = task->host;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (host->http == NULL) return script_error(L, "http.request is not available in this host");
+    const char *method = opt_string_field(L, 1, "method", "GET");
+    const char *url = opt_string_field(L, 1, "url", NULL);
+    if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+        return script_error(L, "http.request: 'url' must be an http:// or https:// URL");
+    size_t body_len = 0;
+    lua_getfield(L, 1, "body");
+    if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
+        return script_error(L, "http.request: 'body' must be a string");
+    const char *body = lua_isnil(L, -1) ? NULL : lua_tolstring(L, -1, &body_len);
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "timeout");
+    lua_Number timeout = luaL_optnumber(L, -1, DEFAULT_HTTP_TIMEOUT_S);
+    lua_pop(L, 1);
+    if (!(timeout > 0 && timeout <= MAX_HTTP_TIMEOUT_S))
+        return script_error(L, "http.request: 'timeout' must be between 0 and %d seconds", (int)MAX_HTTP_TIMEOUT_S);
+    lua_getfield(L, 1, "retries");
+    lua_Integer retries = luaL_optinteger(L, -1, 0);
+    lua_pop(L, 1);
+
+    http_header headers[MAX_HTTP_HEADERS];
+    size_t header_count = 0;
+    lua_getfield(L, 1, "headers");
+    if (lua_istable(L, -1)) {
+        lua_pushnil(L);
+        while (lua_next(L, -2) != 0) {
+            if (header_count == MAX_HTTP_HEADERS) return script_error(L, "http.request: too many headers");
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+                return script_error(L, "http.request: headers must map names to string values");
+            headers[header_count].name = lua_tostring(L, -2);
+            headers[header_count].value = lua_tostring(L, -1);
+            header_count++;
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1); /* header strings stay referenced by the request table during http_send (it copies) */
+
+    http_op *op = calloc(1, sizeof *op);
+    if (op == NULL) return script_error(L, "http.request: out of memory");
+    op->task = task;
+    http_request req = {
+        .method = method, .url = url, .headers = headers, .header_count = header_count,
+        .body = body, .body_len = body_len, .timeout_ms = (uint32_t)(timeout * 1000.0),
+        .max_retries = (uint8_t)(retries < 0 ? 0 : retries > 5 ? 5 : retries),
+    };
+    http_send(host->http, &req, on_http_done, op);
+    if (op->failed_early) {
+        lua_pushnil(L);
+        lua_pushstring(L, op->early_error);
+        free(op);
+        return script_error(L, "http.request: %s", lua_tostring(L, -1));
+    }
+    op->submitted = true;
+    task->pending_ops++;
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ---- log and store (synchronous: SQLite on local disk answers in microseconds) ---- */
+
+static int host_log(lua_State *L)
+{
+    static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
+    int level = luaL_checkoption(L, 1, NULL, levels);
+    const char *msg = luaL_checkstring(L, 2);
+    lua_Debug ar;
+    char where[128] = "script";
+    /* Level 2 is the script function that called log.*: name it so the line says where it came from. */
+    if (lua_getstack(L, 2, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        snprintf(where, sizeof where, "%s:%d", ar.short_src, ar.currentline);
+    log_write((log_level)level, "script", "%s: %s", where, msg);
+    return 0;
+}
+
+static struct store *require_store(lua_State *L)
+{
+    lua_host *host = host_of(L);
+    if (host->state == NULL) luaL_error(L, "store is not available in this host");
+    return host->state;
+}
+
+static int host_store_get(lua_State *L)
+{
+    struct store *st = require_store(L);
+    char *value = store_kv_get(st, luaL_checkstring(L, 1), luaL_checkstring(L, 2));
+    if (value == NULL) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushstring(L, value);
+    free(value);
+    return 1;
+}
+
+static int host_store_set(lua_State *L)
+{
+    struct store *st = require_store(L);
+    char err[256];
+    if (store_kv_set(st, luaL_checkstring(L, 1), luaL_checkstring(L, 2), luaL_checkstring(L, 3), err,
+                     sizeof err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int host_store_delete(lua_State *L)
+{
+    struct store *st = require_store(L);
+    lua_pushboolean(L, store_kv_delete(st, luaL_checkstring(L, 1), luaL_checkstring(L, 2)) == 0);
+    return 1;
+}
+
+void lua_bindings_push_host_table(lua_host *host)
+{
+    lua_State *L = host->L;
+    static const luaL_Reg functions[] = {
+        { "start_sleep", start_sleep }, { "start_http", start_http }, { "log", host_log },
+        { "store_get", host_store_get }, { "store_set", host_store_set }, { "store_delete", host_store_delete },
+        { NULL, NULL },
+    };
+    luaL_newlib(L, functions);
+    lua_newtable(L); /* a unique value no script can forge: marks the host's own yields */
+    lua_setfield(L, -2, "SENTINEL");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, HOST_API_KEY);
+}

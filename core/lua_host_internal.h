@@ -1,0 +1,63 @@
+/* Shared by the Lua host's files (loader, tasks, bindings); not for the rest of the core. */
+#ifndef PEON_LUA_HOST_INTERNAL_H
+#define PEON_LUA_HOST_INTERNAL_H
+
+#include <limits.h>
+#include <lua.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "lua_host.h"
+
+#define GENERATION_KEY "peon.generation"
+#define HOST_API_KEY "peon.host_api"   /* the table the prelude returned */
+
+typedef struct lua_task {
+    struct lua_task *next;         /* live list */
+    struct lua_task *next_ready;   /* resume queue */
+    lua_host *host;
+    int64_t id;
+    lua_State *thread;
+    int thread_ref;
+    int resume_args;               /* values waiting on the thread's stack for the next resume */
+    int pending_ops;
+    bool started, finished, killed, queued;
+    char label[64];                /* "module.function", for logs */
+    lua_task_done_fn done;
+    void *user;
+} lua_task;
+
+struct lua_host {
+    lua_State *L;
+    uv_loop_t *loop;
+    struct http_client *http;
+    struct store *state;
+    char scripts_dir[PATH_MAX];
+    size_t memory_used, memory_limit;
+    size_t command_count;
+    uint64_t instruction_budget;   /* per resume; 0 = unlimited */
+    uint64_t slice_instructions;
+    lua_task *tasks;
+    lua_task *ready_head, *ready_tail;
+    lua_task *current;             /* the task being resumed, NULL while loading scripts */
+    struct sleep_op *sleeps;       /* pending sleep timers, closed at shutdown */
+    int64_t next_task_id;
+    uv_timer_t resume_timer;
+    bool timer_ready;
+    lua_host_stats stats;
+};
+
+/* lua_tasks.c */
+void lua_tasks_init(lua_host *host);
+void lua_tasks_shutdown(lua_host *host);
+/* Queues `task` to be resumed from the loop with `nargs` values already pushed on its thread. */
+void lua_task_wake(lua_task *task, int nargs);
+void lua_task_release_op(lua_task *task);
+
+/* lua_bindings.c: fills the table the prelude receives as `host`. */
+void lua_bindings_push_host_table(lua_host *host);
+/* Stops every pending sleep (their tasks are already finished at shutdown). */
+void lua_bindings_cancel_sleeps(lua_host *host);
+
+#endif

@@ -1,0 +1,214 @@
+/* Tasks: each handler runs in its own coroutine. A task yields (through the prelude's await) when it waits
+ * for an operation; the operation's completion pushes the results and queues the task, and the resume
+ * timer resumes queued tasks from the loop, never from inside a libcurl or libwebsockets callback. */
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "lua_host_internal.h"
+
+#define HOOK_EVERY 1000 /* instructions between budget checks */
+
+static void process_ready(uv_timer_t *timer);
+
+void lua_tasks_init(lua_host *host)
+{
+    uv_timer_init(host->loop, &host->resume_timer);
+    host->resume_timer.data = host;
+    host->timer_ready = true;
+}
+
+static void unlink_task(lua_host *host, lua_task *task)
+{
+    for (lua_task **p = &host->tasks; *p; p = &(*p)->next) {
+        if (*p == task) {
+            *p = task->next;
+            return;
+        }
+    }
+}
+
+/* A task's memory goes once it has finished and no operation still points at it. */
+static void maybe_free(lua_task *task)
+{
+    if (!task->finished || task->pending_ops > 0 || task->queued) return;
+    free(task);
+}
+
+static void finish_task(lua_host *host, lua_task *task, bool ok, const char *error)
+{
+    task->finished = true;
+    unlink_task(host, task);
+    host->stats.live_tasks--;
+    if (ok) host->stats.tasks_ok++;
+    else host->stats.tasks_failed++;
+    if (host->L != NULL) luaL_unref(host->L, LUA_REGISTRYINDEX, task->thread_ref);
+    task->thread = NULL;
+    if (!ok) log_debug("lua", "task %lld (%s) failed: %s", (long long)task->id, task->label, error);
+    if (task->done) task->done(task->id, ok, error, task->user);
+    maybe_free(task);
+}
+
+void lua_task_release_op(lua_task *task)
+{
+    task->pending_ops--;
+    maybe_free(task);
+}
+
+void lua_task_wake(lua_task *task, int nargs)
+{
+    lua_host *host = task->host;
+    task->resume_args = nargs;
+    task->queued = true;
+    task->next_ready = NULL;
+    if (host->ready_tail) host->ready_tail->next_ready = task;
+    else host->ready_head = task;
+    host->ready_tail = task;
+    uv_timer_start(&host->resume_timer, process_ready, 0, 0);
+}
+
+/* Counts instructions; past the budget the task is killed. The hook then fires on every instruction and
+ * keeps raising, so a script's pcall cannot swallow the kill and carry on. */
+static void budget_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    void *ud;
+    lua_getallocf(L, &ud);
+    lua_host *host = ud;
+    lua_task *task = host->current;
+    if (task == NULL) return;
+    if (!task->killed) {
+        host->slice_instructions += HOOK_EVERY;
+        if (host->instruction_budget == 0 || host->slice_instructions <= host->instruction_budget) return;
+        task->killed = true;
+        host->stats.tasks_killed++;
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+    }
+    luaL_error(L, "script stopped: it ran %d million instructions without waiting (an endless loop?)",
+               (int)(host->instruction_budget / 1000000));
+}
+
+static void report_error(lua_host *host, lua_task *task, int status)
+{
+    lua_State *T = task->thread;
+    const char *msg = lua_tostring(T, -1);
+    if (msg == NULL) msg = status == LUA_ERRMEM ? "not enough memory" : "error object is not a string";
+    luaL_traceback(host->L, T, msg, 0);
+    char text[4096];
+    snprintf(text, sizeof text, "%s", lua_tostring(host->L, -1));
+    lua_pop(host->L, 1);
+    finish_task(host, task, false, text);
+}
+
+static void resume_task(lua_host *host, lua_task *task)
+{
+    lua_State *T = task->thread;
+    int nargs = task->resume_args, nresults = 0;
+    task->resume_args = 0;
+    host->current = task;
+    host->slice_instructions = 0;
+    host->stats.resumes++;
+    int status = lua_resume(T, host->L, nargs, &nresults);
+    host->current = NULL;
+    if (status == LUA_OK) {
+        lua_pop(T, nresults);
+        finish_task(host, task, true, NULL);
+    } else if (status == LUA_YIELD) {
+        /* The only legitimate yield is the prelude's await: (SENTINEL, op). */
+        bool awaiting = false;
+        if (nresults >= 1 && lua_checkstack(T, 2)) {
+            lua_getfield(T, LUA_REGISTRYINDEX, HOST_API_KEY);
+            lua_getfield(T, -1, "SENTINEL");
+            awaiting = lua_rawequal(T, -(nresults + 2), -1) && task->pending_ops > 0;
+            lua_pop(T, 2);
+        }
+        lua_pop(T, nresults);
+        if (!awaiting) {
+            lua_pushstring(T, "coroutine.yield was called outside a coroutine the script created");
+            report_error(host, task, LUA_ERRRUN);
+        }
+    } else {
+        report_error(host, task, status);
+    }
+}
+
+static void process_ready(uv_timer_t *timer)
+{
+    lua_host *host = timer->data;
+    /* Detach the queue: tasks woken while we run wait for the next round, so one busy task cannot starve
+     * the loop. */
+    lua_task *task = host->ready_head;
+    host->ready_head = host->ready_tail = NULL;
+    while (task != NULL) {
+        lua_task *next = task->next_ready;
+        task->queued = false;
+        if (!task->finished) resume_task(host, task);
+        else maybe_free(task);
+        task = next;
+    }
+}
+
+int64_t lua_host_spawn(lua_host *host, const char *module, const char *function, const char *arg, size_t arg_len,
+                       lua_task_done_fn done, void *user, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
+    if (!host->timer_ready) {
+        snprintf(err, errlen, "the Lua host has no event loop");
+        return -1;
+    }
+    int top = lua_gettop(L);
+    lua_getglobal(L, "require");
+    lua_pushstring(L, module);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        lua_settop(L, top);
+        return -1;
+    }
+    if (!lua_istable(L, -1) || lua_getfield(L, -1, function) != LUA_TFUNCTION) {
+        snprintf(err, errlen, "module '%s' has no function '%s'", module, function);
+        lua_settop(L, top);
+        return -1;
+    }
+    lua_task *task = calloc(1, sizeof *task);
+    if (task == NULL) {
+        snprintf(err, errlen, "out of memory");
+        lua_settop(L, top);
+        return -1;
+    }
+    task->host = host;
+    task->id = ++host->next_task_id;
+    task->done = done;
+    task->user = user;
+    snprintf(task->label, sizeof task->label, "%s.%s", module, function);
+    task->thread = lua_newthread(L);
+    task->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_sethook(task->thread, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    lua_xmove(L, task->thread, 1); /* the function */
+    lua_pushlstring(task->thread, arg ? arg : "", arg ? arg_len : 0);
+    lua_settop(L, top);
+    task->next = host->tasks;
+    host->tasks = task;
+    host->stats.tasks_started++;
+    host->stats.live_tasks++;
+    lua_task_wake(task, 1);
+    return task->id;
+}
+
+void lua_tasks_shutdown(lua_host *host)
+{
+    /* Empty the resume queue first (finished tasks in it are freed here), then abandon what still runs:
+     * operations find their task finished and only free themselves. */
+    lua_task *t = host->ready_head;
+    host->ready_head = host->ready_tail = NULL;
+    while (t != NULL) {
+        lua_task *next = t->next_ready;
+        t->queued = false;
+        if (t->finished) maybe_free(t);
+        t = next;
+    }
+    while (host->tasks) finish_task(host, host->tasks, false, "the bot is shutting down");
+    lua_bindings_cancel_sleeps(host);
+    if (host->timer_ready) uv_timer_stop(&host->resume_timer);
+}
