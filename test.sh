@@ -16,7 +16,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build-asan --output-on-failure
 
 echo "== luacheck" >&2
-luacheck --quiet --config .luacheckrc scripts
+luacheck --quiet --config .luacheckrc scripts core/lua
 
 echo "== pytest" >&2
 export PEON_BOT_BINARIES="$PWD/build/peon-bot:$PWD/build-asan/peon-bot"

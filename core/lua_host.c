@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "lua_host_internal.h"
+#include "lua_commands.h"
 #include "lua_prelude.h"
 
 int luaopen_cjson(lua_State *L); /* from the statically linked lua-cjson */
@@ -19,6 +20,7 @@ int luaopen_cjson(lua_State *L); /* from the statically linked lua-cjson */
 #define DEFAULT_MEMORY_LIMIT ((size_t)64 * 1024 * 1024)
 #define DEFAULT_INSTRUCTION_BUDGET 200000000ull
 #define MAX_SCRIPTS 512
+#define COMMANDS_MODULE_KEY "peon.core.commands"
 
 /* Counting allocator: a script that allocates without bound gets a Lua memory error, not the OOM killer. */
 static void *host_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
@@ -193,6 +195,87 @@ static int load_command(lua_host *host, const char *file, int commands_index, ch
     return 0;
 }
 
+/* The line of `path` where `hint` first appears, quoted if possible: validation errors point there. */
+static int find_hint_line(const char *path, const char *hint)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL || hint == NULL || hint[0] == '\0') {
+        if (f) fclose(f);
+        return 1;
+    }
+    char quoted[2][160], line[1024];
+    snprintf(quoted[0], sizeof quoted[0], "\"%s\"", hint);
+    snprintf(quoted[1], sizeof quoted[1], "'%s'", hint);
+    int number = 0, bare_match = 0, found = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        number++;
+        if (strstr(line, quoted[0]) || strstr(line, quoted[1])) {
+            found = number;
+            break;
+        }
+        if (!bare_match && strstr(line, hint)) bare_match = number;
+    }
+    fclose(f);
+    return found ? found : bare_match ? bare_match : 1;
+}
+
+/* Runs the compiled-in validator over the generation's commands; on success keeps the Discord JSON and
+ * its fingerprint for the sync step, on failure writes "file:line: message" lines into err. */
+static int build_command_json(lua_host *host, int commands_index, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
+    int top = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, COMMANDS_MODULE_KEY);
+    lua_getfield(L, -1, "build");
+    lua_newtable(L);
+    int n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, commands_index) != 0) {
+        lua_createtable(L, 0, 2);
+        lua_pushvalue(L, -2);
+        lua_setfield(L, -2, "def");
+        lua_getfield(L, -2, "source");
+        lua_setfield(L, -2, "file");
+        lua_rawseti(L, -4, ++n);
+        lua_pop(L, 1);
+    }
+    if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
+        snprintf(err, errlen, "command validator failed: %s", lua_tostring(L, -1));
+        lua_settop(L, top);
+        return -1;
+    }
+    if (lua_isnil(L, -2)) {
+        size_t used = 0;
+        err[0] = '\0';
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TTABLE; i++) {
+            lua_getfield(L, -1, "file");
+            lua_getfield(L, -2, "hint");
+            lua_getfield(L, -3, "message");
+            const char *file = lua_tostring(L, -3), *hint = lua_tostring(L, -2), *message = lua_tostring(L, -1);
+            int written = snprintf(err + used, errlen - used, "%s%s:%d: %s", used ? "\n" : "", file ? file : "?",
+                                   find_hint_line(file, hint), message ? message : "invalid");
+            if (written > 0) used += (size_t)written < errlen - used ? (size_t)written : errlen - used - 1;
+            lua_pop(L, 4);
+        }
+        lua_settop(L, top);
+        return -1;
+    }
+    size_t json_len;
+    const char *json = lua_tolstring(L, -2, &json_len), *hash = lua_tostring(L, -1);
+    char *copy = malloc(json_len + 1);
+    if (copy == NULL) {
+        snprintf(err, errlen, "out of memory");
+        lua_settop(L, top);
+        return -1;
+    }
+    memcpy(copy, json, json_len + 1);
+    free(host->commands_json);
+    host->commands_json = copy;
+    snprintf(host->commands_hash, sizeof host->commands_hash, "%s", hash);
+    lua_settop(L, top);
+    return 0;
+}
+
 int lua_host_load(lua_host *host, char *err, size_t errlen)
 {
     lua_State *L = host->L;
@@ -223,6 +306,7 @@ int lua_host_load(lua_host *host, char *err, size_t errlen)
     for (size_t i = 0; i < count && rc == 0; i++) rc = load_command(host, names[i], commands_index, err, errlen);
     free_names(names, count);
 
+    if (rc == 0) rc = build_command_json(host, commands_index, err, errlen);
     if (rc != 0) {
         lua_pushvalue(L, previous);
         lua_setfield(L, LUA_REGISTRYINDEX, GENERATION_KEY);
@@ -301,6 +385,14 @@ lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen
         free(host);
         return NULL;
     }
+    if (luaL_loadbufferx(host->L, (const char *)lua_commands, lua_commands_len, "=commands", "t") != LUA_OK ||
+        lua_pcall(host->L, 0, 1, 0) != LUA_OK) {
+        snprintf(err, errlen, "command validator: %s", lua_tostring(host->L, -1));
+        lua_close(host->L);
+        free(host);
+        return NULL;
+    }
+    lua_setfield(host->L, LUA_REGISTRYINDEX, COMMANDS_MODULE_KEY);
     if (host->loop != NULL) lua_tasks_init(host);
     /* An empty generation, shaped like a loaded one, so require() works even before the first load. */
     lua_createtable(host->L, 0, 2);
@@ -319,12 +411,19 @@ void lua_host_destroy(lua_host *host)
     if (host == NULL) return;
     lua_tasks_shutdown(host);
     lua_close(host->L);
+    free(host->commands_json);
     if (host->timer_ready) uv_close((uv_handle_t *)&host->resume_timer, free_host);
     else free(host);
 }
 
 size_t lua_host_command_count(const lua_host *host) { return host->command_count; }
 size_t lua_host_memory_in_use(const lua_host *host) { return host->memory_used; }
+
+const char *lua_host_commands_json(const lua_host *host, const char **hash)
+{
+    if (hash) *hash = host->commands_hash;
+    return host->commands_json;
+}
 
 void lua_host_get_stats(const lua_host *host, lua_host_stats *out)
 {

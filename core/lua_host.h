@@ -45,6 +45,9 @@ int64_t lua_host_spawn(lua_host *host, const char *module, const char *function,
                        lua_task_done_fn done, void *user, char *err, size_t errlen);
 
 size_t lua_host_command_count(const lua_host *host);
+/* The live generation's application commands as Discord's JSON (canonical: the same definitions always give
+ * the same text) and a 16-hex-digit fingerprint of it, to sync only when it changed. NULL before a load. */
+const char *lua_host_commands_json(const lua_host *host, const char **hash);
 size_t lua_host_memory_in_use(const lua_host *host);
 void lua_host_get_stats(const lua_host *host, lua_host_stats *out);
 

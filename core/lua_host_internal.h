@@ -36,6 +36,8 @@ struct lua_host {
     char scripts_dir[PATH_MAX];
     size_t memory_used, memory_limit;
     size_t command_count;
+    char *commands_json;           /* Discord's JSON for the live generation, sorted and canonical */
+    char commands_hash[17];
     uint64_t instruction_budget;   /* per resume; 0 = unlimited */
     uint64_t slice_instructions;
     lua_task *tasks;
