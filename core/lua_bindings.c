@@ -286,12 +286,27 @@ static int host_store_delete(lua_State *L)
     return 1;
 }
 
+/* The live generation (commands, views) for the dispatcher: it runs compiled-in, the scripts reload. */
+static int host_generation(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, GENERATION_KEY);
+    return 1;
+}
+
+static int host_traceback(lua_State *L)
+{
+    luaL_traceback(L, L, luaL_optstring(L, 1, NULL), 1);
+    return 1;
+}
+
 void lua_bindings_push_host_table(lua_host *host)
 {
     lua_State *L = host->L;
     static const luaL_Reg functions[] = {
         { "start_sleep", start_sleep }, { "start_http", start_http }, { "log", host_log },
         { "store_get", host_store_get }, { "store_set", host_store_set }, { "store_delete", host_store_delete },
+        { "start_answer", lua_interactions_start_answer }, { "generation", host_generation },
+        { "traceback", host_traceback },
         { NULL, NULL },
     };
     luaL_newlib(L, functions);

@@ -13,6 +13,8 @@
 #include "log.h"
 #include "lua_host_internal.h"
 #include "lua_commands.h"
+#include "lua_dispatch.h"
+#include "lua_json.h"
 #include "lua_prelude.h"
 
 int luaopen_cjson(lua_State *L); /* from the statically linked lua-cjson */
@@ -20,7 +22,7 @@ int luaopen_cjson(lua_State *L); /* from the statically linked lua-cjson */
 #define DEFAULT_MEMORY_LIMIT ((size_t)64 * 1024 * 1024)
 #define DEFAULT_INSTRUCTION_BUDGET 200000000ull
 #define MAX_SCRIPTS 512
-#define COMMANDS_MODULE_KEY "peon.core.commands"
+#define CORE_MODULES_KEY "peon.core"
 
 /* Counting allocator: a script that allocates without bound gets a Lua memory error, not the OOM killer. */
 static void *host_alloc(void *ud, void *ptr, size_t old_size, size_t new_size)
@@ -81,6 +83,12 @@ static int host_require(lua_State *L)
     lua_host *host = lua_touserdata(L, lua_upvalueindex(1));
     if (strcmp(name, "cjson") == 0) {
         luaL_requiref(L, "cjson", luaopen_cjson, 0);
+        return 1;
+    }
+    if (strncmp(name, "core.", 5) == 0) {
+        lua_getfield(L, LUA_REGISTRYINDEX, CORE_MODULES_KEY);
+        if (!lua_istable(L, -1) || lua_getfield(L, -1, name + 5) == LUA_TNIL)
+            return luaL_error(L, "require: no core module '%s'", name);
         return 1;
     }
     for (const char *p = name; *p; p++)
@@ -225,7 +233,8 @@ static int build_command_json(lua_host *host, int commands_index, char *err, siz
 {
     lua_State *L = host->L;
     int top = lua_gettop(L);
-    lua_getfield(L, LUA_REGISTRYINDEX, COMMANDS_MODULE_KEY);
+    lua_getfield(L, LUA_REGISTRYINDEX, CORE_MODULES_KEY);
+    lua_getfield(L, -1, "commands");
     lua_getfield(L, -1, "build");
     lua_newtable(L);
     int n = 0;
@@ -276,6 +285,82 @@ static int build_command_json(lua_host *host, int commands_index, char *err, siz
     return 0;
 }
 
+/* Runs one scripts/ui view: it returns { name = (file name by default), actions = { name = function } }. */
+static int load_view(lua_host *host, const char *file, int views_index, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/ui/%s", host->scripts_dir, file) >= (int)sizeof path) {
+        snprintf(err, errlen, "script path too long: %s", file);
+        return -1;
+    }
+    if (luaL_loadfilex(L, path, "t") != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "error object is not a string");
+        lua_pop(L, 1);
+        return -1;
+    }
+    if (!lua_istable(L, -1)) {
+        snprintf(err, errlen, "%s: a view script must return a table { actions = { ... } }", path);
+        lua_pop(L, 1);
+        return -1;
+    }
+    char name[128];
+    lua_getfield(L, -1, "name");
+    if (lua_isstring(L, -1)) {
+        snprintf(name, sizeof name, "%s", lua_tostring(L, -1));
+    } else {
+        snprintf(name, sizeof name, "%.*s", (int)(strlen(file) - 4), file);
+    }
+    lua_pop(L, 1);
+    /* custom_ids are "view:action:args": a ':' in a view name would make it unreachable. */
+    if (name[0] == '\0' || strchr(name, ':') != NULL) {
+        snprintf(err, errlen, "%s: view name '%s' must be non-empty and contain no ':'", path, name);
+        lua_pop(L, 1);
+        return -1;
+    }
+    if (lua_getfield(L, -1, "actions") != LUA_TTABLE) {
+        snprintf(err, errlen, "%s: a view needs an 'actions' table of functions", path);
+        lua_pop(L, 2);
+        return -1;
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, views_index, name);
+    if (!lua_isnil(L, -1)) {
+        snprintf(err, errlen, "%s: a view named '%s' is already defined by another script", path, name);
+        lua_pop(L, 2);
+        return -1;
+    }
+    lua_pop(L, 1);
+    lua_setfield(L, views_index, name);
+    return 0;
+}
+
+/* Loads every scripts/ui view into the generation table at gen_index (a missing ui/ directory is fine). */
+static int load_views(lua_host *host, int gen_index, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
+    char dir[PATH_MAX];
+    if (snprintf(dir, sizeof dir, "%s/ui", host->scripts_dir) >= (int)sizeof dir) return 0;
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, gen_index, "views");
+    int views_index = lua_gettop(L);
+    struct stat st;
+    int rc = 0;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        char **names;
+        size_t count;
+        if (list_scripts(dir, &names, &count, err, errlen) != 0) {
+            lua_pop(L, 1);
+            return -1;
+        }
+        for (size_t i = 0; i < count && rc == 0; i++) rc = load_view(host, names[i], views_index, err, errlen);
+        free_names(names, count);
+    }
+    lua_pop(L, 1);
+    return rc;
+}
+
 int lua_host_load(lua_host *host, char *err, size_t errlen)
 {
     lua_State *L = host->L;
@@ -306,6 +391,7 @@ int lua_host_load(lua_host *host, char *err, size_t errlen)
     for (size_t i = 0; i < count && rc == 0; i++) rc = load_command(host, names[i], commands_index, err, errlen);
     free_names(names, count);
 
+    if (rc == 0) rc = load_views(host, commands_index - 1, err, errlen);
     if (rc == 0) rc = build_command_json(host, commands_index, err, errlen);
     if (rc != 0) {
         lua_pushvalue(L, previous);
@@ -343,6 +429,40 @@ static int run_prelude(lua_host *host, char *err, size_t errlen)
     return 0;
 }
 
+/* The compiled-in modules: require("core.<name>") finds them; each chunk gets the host primitives and the
+ * prelude's API as its arguments. */
+static int load_core_modules(lua_host *host, char *err, size_t errlen)
+{
+    static const struct { const char *name; const unsigned char *code; unsigned long len; } modules[] = {
+        { "json", lua_json, lua_json_len }, /* first: the others require it */
+        { "commands", lua_commands, lua_commands_len },
+        { "dispatch", lua_dispatch, lua_dispatch_len },
+    };
+    lua_State *L = host->L;
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, CORE_MODULES_KEY); /* published first so modules can require each other */
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
+        char chunk_name[64];
+        snprintf(chunk_name, sizeof chunk_name, "=core/%s.lua", modules[i].name);
+        if (luaL_loadbufferx(L, (const char *)modules[i].code, modules[i].len, chunk_name, "t") != LUA_OK) {
+            snprintf(err, errlen, "core module %s: %s", modules[i].name, lua_tostring(L, -1));
+            lua_pop(L, 2);
+            return -1;
+        }
+        lua_getfield(L, LUA_REGISTRYINDEX, HOST_API_KEY);
+        lua_getfield(L, LUA_REGISTRYINDEX, "peon.api");
+        if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+            snprintf(err, errlen, "core module %s: %s", modules[i].name, lua_tostring(L, -1));
+            lua_pop(L, 2);
+            return -1;
+        }
+        lua_setfield(L, -2, modules[i].name);
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
 lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen)
 {
     lua_host *host = calloc(1, sizeof *host);
@@ -355,6 +475,7 @@ lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen
     host->loop = opts->loop;
     host->http = opts->http;
     host->state = opts->state;
+    host->rest = opts->rest;
     if (snprintf(host->scripts_dir, sizeof host->scripts_dir, "%s", opts->scripts_dir) >=
         (int)sizeof host->scripts_dir) {
         snprintf(err, errlen, "PEON_SCRIPTS_DIR is too long");
@@ -385,21 +506,19 @@ lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen
         free(host);
         return NULL;
     }
-    if (luaL_loadbufferx(host->L, (const char *)lua_commands, lua_commands_len, "=commands", "t") != LUA_OK ||
-        lua_pcall(host->L, 0, 1, 0) != LUA_OK) {
-        snprintf(err, errlen, "command validator: %s", lua_tostring(host->L, -1));
+    if (load_core_modules(host, err, errlen) != 0) {
         lua_close(host->L);
         free(host);
         return NULL;
     }
-    lua_setfield(host->L, LUA_REGISTRYINDEX, COMMANDS_MODULE_KEY);
     if (host->loop != NULL) lua_tasks_init(host);
     /* An empty generation, shaped like a loaded one, so require() works even before the first load. */
-    lua_createtable(host->L, 0, 2);
-    lua_newtable(host->L);
-    lua_setfield(host->L, -2, "modules");
-    lua_newtable(host->L);
-    lua_setfield(host->L, -2, "commands");
+    lua_createtable(host->L, 0, 3);
+    static const char *const parts[] = { "modules", "commands", "views" };
+    for (size_t i = 0; i < 3; i++) {
+        lua_newtable(host->L);
+        lua_setfield(host->L, -2, parts[i]);
+    }
     lua_setfield(host->L, LUA_REGISTRYINDEX, GENERATION_KEY);
     return host;
 }

@@ -12,6 +12,7 @@
 typedef struct lua_host lua_host;
 struct http_client;
 struct store;
+struct discord_rest;
 
 typedef struct lua_host_options {
     const char *scripts_dir;
@@ -19,11 +20,13 @@ typedef struct lua_host_options {
     uv_loop_t *loop;                 /* required for tasks */
     struct http_client *http;        /* NULL: http.request reports "not available" */
     struct store *state;             /* NULL: store.* reports "not available" */
+    struct discord_rest *rest;       /* NULL: interaction answers report "Discord is not connected" */
     uint64_t instruction_budget;     /* per resume, 0 = 200 million */
 } lua_host_options;
 
 typedef struct lua_host_stats {
     uint64_t tasks_started, tasks_ok, tasks_failed, tasks_killed, resumes;
+    uint64_t interactions, guard_defers;
     uint64_t live_tasks;
 } lua_host_stats;
 
@@ -43,6 +46,10 @@ typedef void (*lua_task_done_fn)(int64_t task_id, bool ok, const char *error, vo
  * loop iteration. Returns the task id (> 0), or -1 with err set when the function does not exist. */
 int64_t lua_host_spawn(lua_host *host, const char *module, const char *function, const char *arg, size_t arg_len,
                        lua_task_done_fn done, void *user, char *err, size_t errlen);
+
+/* Handles one INTERACTION_CREATE payload (the `d` object as JSON): starts its deadline guard and a task
+ * running the dispatcher. Returns -1 with err set for a payload that is no interaction. */
+int lua_host_interaction(lua_host *host, const char *json, size_t len, char *err, size_t errlen);
 
 size_t lua_host_command_count(const lua_host *host);
 /* The live generation's application commands as Discord's JSON (canonical: the same definitions always give

@@ -13,6 +13,10 @@
 #define GENERATION_KEY "peon.generation"
 #define HOST_API_KEY "peon.host_api"   /* the table the prelude returned */
 
+/* Pushes an operation's results onto a suspended task's thread right before it resumes and returns how
+ * many; called with T == NULL when the task ended first, to free `data` only. */
+typedef int (*lua_push_fn)(lua_State *T, void *data);
+
 typedef struct lua_task {
     struct lua_task *next;         /* live list */
     struct lua_task *next_ready;   /* resume queue */
@@ -21,6 +25,8 @@ typedef struct lua_task {
     lua_State *thread;
     int thread_ref;
     int resume_args;               /* values waiting on the thread's stack for the next resume */
+    lua_push_fn push;              /* or: results to push at resume time (answers that may finish at once) */
+    void *push_data;
     int pending_ops;
     bool started, finished, killed, queued;
     char label[64];                /* "module.function", for logs */
@@ -44,6 +50,9 @@ struct lua_host {
     lua_task *ready_head, *ready_tail;
     lua_task *current;             /* the task being resumed, NULL while loading scripts */
     struct sleep_op *sleeps;       /* pending sleep timers, closed at shutdown */
+    struct discord_rest *rest;     /* NULL until Discord is configured: answers then fail clearly */
+    struct ix_record *interactions;
+    int64_t next_interaction;
     int64_t next_task_id;
     uv_timer_t resume_timer;
     bool timer_ready;
@@ -56,10 +65,18 @@ void lua_tasks_shutdown(lua_host *host);
 /* Queues `task` to be resumed from the loop with `nargs` values already pushed on its thread. */
 void lua_task_wake(lua_task *task, int nargs);
 void lua_task_release_op(lua_task *task);
+/* Queues the task with results pushed only when it resumes; safe even while the task is still running
+ * (an operation that completed inside its own start call). Consumes one pending op at delivery. */
+void lua_task_wake_later(lua_task *task, lua_push_fn push, void *data);
+int64_t lua_task_start(lua_host *host, int nargs, const char *label, lua_task_done_fn done, void *user);
+int lua_push_entry(lua_host *host, const char *module, const char *function, char *err, size_t errlen);
 
 /* lua_bindings.c: fills the table the prelude receives as `host`. */
 void lua_bindings_push_host_table(lua_host *host);
 /* Stops every pending sleep (their tasks are already finished at shutdown). */
 void lua_bindings_cancel_sleeps(lua_host *host);
+
+/* lua_interactions.c: the binding behind ctx answers. */
+int lua_interactions_start_answer(lua_State *L);
 
 #endif

@@ -102,10 +102,28 @@ static void report_error(lua_host *host, lua_task *task, int status)
     finish_task(host, task, false, text);
 }
 
+void lua_task_wake_later(lua_task *task, lua_push_fn push, void *data)
+{
+    task->push = push;
+    task->push_data = data;
+    lua_task_wake(task, 0);
+}
+
+/* Delivers (or, for an ended task, discards) results queued by lua_task_wake_later. */
+static int take_pushed_results(lua_task *task)
+{
+    if (task->push == NULL) return 0;
+    lua_push_fn push = task->push;
+    task->push = NULL;
+    int n = push(task->finished ? NULL : task->thread, task->push_data);
+    task->pending_ops--;
+    return n;
+}
+
 static void resume_task(lua_host *host, lua_task *task)
 {
     lua_State *T = task->thread;
-    int nargs = task->resume_args, nresults = 0;
+    int nargs = task->resume_args + take_pushed_results(task), nresults = 0;
     task->resume_args = 0;
     host->current = task;
     host->slice_instructions = 0;
@@ -144,20 +162,46 @@ static void process_ready(uv_timer_t *timer)
     while (task != NULL) {
         lua_task *next = task->next_ready;
         task->queued = false;
-        if (!task->finished) resume_task(host, task);
-        else maybe_free(task);
+        if (!task->finished) {
+            resume_task(host, task);
+        } else {
+            take_pushed_results(task);
+            maybe_free(task);
+        }
         task = next;
     }
 }
 
-int64_t lua_host_spawn(lua_host *host, const char *module, const char *function, const char *arg, size_t arg_len,
-                       lua_task_done_fn done, void *user, char *err, size_t errlen)
+/* Starts a task from what is on the host stack: the function, then `nargs` arguments (all popped). */
+int64_t lua_task_start(lua_host *host, int nargs, const char *label, lua_task_done_fn done, void *user)
 {
     lua_State *L = host->L;
-    if (!host->timer_ready) {
-        snprintf(err, errlen, "the Lua host has no event loop");
+    lua_task *task = calloc(1, sizeof *task);
+    if (task == NULL) {
+        lua_pop(L, nargs + 1);
         return -1;
     }
+    task->host = host;
+    task->id = ++host->next_task_id;
+    task->done = done;
+    task->user = user;
+    snprintf(task->label, sizeof task->label, "%s", label);
+    task->thread = lua_newthread(L);
+    task->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_sethook(task->thread, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    lua_xmove(L, task->thread, nargs + 1);
+    task->next = host->tasks;
+    host->tasks = task;
+    host->stats.tasks_started++;
+    host->stats.live_tasks++;
+    lua_task_wake(task, nargs);
+    return task->id;
+}
+
+/* Pushes require(module)[function] of the current generation, or returns -1 with err set. */
+int lua_push_entry(lua_host *host, const char *module, const char *function, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
     int top = lua_gettop(L);
     lua_getglobal(L, "require");
     lua_pushstring(L, module);
@@ -171,44 +215,41 @@ int64_t lua_host_spawn(lua_host *host, const char *module, const char *function,
         lua_settop(L, top);
         return -1;
     }
-    lua_task *task = calloc(1, sizeof *task);
-    if (task == NULL) {
-        snprintf(err, errlen, "out of memory");
-        lua_settop(L, top);
+    lua_remove(L, -2);
+    return 0;
+}
+
+int64_t lua_host_spawn(lua_host *host, const char *module, const char *function, const char *arg, size_t arg_len,
+                       lua_task_done_fn done, void *user, char *err, size_t errlen)
+{
+    if (!host->timer_ready) {
+        snprintf(err, errlen, "the Lua host has no event loop");
         return -1;
     }
-    task->host = host;
-    task->id = ++host->next_task_id;
-    task->done = done;
-    task->user = user;
-    snprintf(task->label, sizeof task->label, "%s.%s", module, function);
-    task->thread = lua_newthread(L);
-    task->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_sethook(task->thread, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
-    lua_xmove(L, task->thread, 1); /* the function */
-    lua_pushlstring(task->thread, arg ? arg : "", arg ? arg_len : 0);
-    lua_settop(L, top);
-    task->next = host->tasks;
-    host->tasks = task;
-    host->stats.tasks_started++;
-    host->stats.live_tasks++;
-    lua_task_wake(task, 1);
-    return task->id;
+    if (lua_push_entry(host, module, function, err, errlen) != 0) return -1;
+    lua_pushlstring(host->L, arg ? arg : "", arg ? arg_len : 0);
+    char label[64];
+    snprintf(label, sizeof label, "%s.%s", module, function);
+    int64_t id = lua_task_start(host, 1, label, done, user);
+    if (id < 0) snprintf(err, errlen, "out of memory");
+    return id;
 }
 
 void lua_tasks_shutdown(lua_host *host)
 {
-    /* Empty the resume queue first (finished tasks in it are freed here), then abandon what still runs:
-     * operations find their task finished and only free themselves. */
+    /* Abandon what still runs (queued tasks stay allocated while the queue references them), then empty
+     * the resume queue, discarding results nobody will read. Operations still out there find their task
+     * finished and only free themselves. */
+    while (host->tasks) finish_task(host, host->tasks, false, "the bot is shutting down");
     lua_task *t = host->ready_head;
     host->ready_head = host->ready_tail = NULL;
     while (t != NULL) {
         lua_task *next = t->next_ready;
         t->queued = false;
-        if (t->finished) maybe_free(t);
+        take_pushed_results(t);
+        maybe_free(t);
         t = next;
     }
-    while (host->tasks) finish_task(host, host->tasks, false, "the bot is shutting down");
     lua_bindings_cancel_sleeps(host);
     if (host->timer_ready) uv_timer_stop(&host->resume_timer);
 }

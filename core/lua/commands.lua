@@ -2,7 +2,7 @@
 -- rule Discord would otherwise answer with a 400. Compiled into the binary (see CMakeLists.txt).
 -- build(defs) -> json, hash            when every definition is valid
 --             -> nil, { {file=, hint=, message=}, ... }   otherwise (hint: text to find the line by)
-local cjson = require("cjson")
+local json = require("core.json")
 
 local M = {}
 
@@ -322,24 +322,9 @@ function M.check_command(def, file)
   return command, c.errors
 end
 
--- cjson writes object keys in hash order; this writes them sorted so equal definitions hash equally.
+-- Sorted keys: equal definitions give equal JSON, so the fingerprint only changes with the definitions.
 local function canonical(value)
-  local t = type(value)
-  if t == "table" then
-    if next(value) == nil then return "[]" end
-    if #value > 0 then
-      local parts = {}
-      for i, v in ipairs(value) do parts[i] = canonical(v) end
-      return "[" .. table.concat(parts, ",") .. "]"
-    end
-    local keys = {}
-    for k in pairs(value) do keys[#keys + 1] = k end
-    table.sort(keys)
-    local parts = {}
-    for i, k in ipairs(keys) do parts[i] = cjson.encode(k) .. ":" .. canonical(value[k]) end
-    return "{" .. table.concat(parts, ",") .. "}"
-  end
-  return cjson.encode(value)
+  return json.encode(value, { sorted = true })
 end
 
 -- 64-bit FNV-1a: a stable fingerprint, not security.
@@ -371,8 +356,8 @@ function M.build(defs)
   end
   if #errors > 0 then return nil, errors end
   table.sort(commands, function(a, b) return a.name < b.name end)
-  local json = canonical(commands)
-  return json, fingerprint(json)
+  local text = canonical(commands)
+  return text, fingerprint(text)
 end
 
 return M

@@ -1,0 +1,5 @@
+return {
+  name = "silent",
+  description = "Returns without answering",
+  handler = function() end,
+}
