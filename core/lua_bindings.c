@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command_sync.h"
 #include "http.h"
 #include "log.h"
 #include "lua_host_internal.h"
@@ -286,6 +287,71 @@ static int host_store_delete(lua_State *L)
     return 1;
 }
 
+/* host.reload(why) -> count | nil, "file:line: message". The running handler keeps its own code. */
+static int host_reload(lua_State *L)
+{
+    lua_host *host = host_of(L);
+    char err[4096];
+    int count = lua_host_load(host, err, sizeof err);
+    if (count < 0) {
+        log_error("lua", "reload (%s) failed, the previous scripts stay live: %s", luaL_optstring(L, 1, "script"),
+                  err);
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    log_info("lua", "reloaded %d commands (%s)", count, luaL_optstring(L, 1, "script"));
+    lua_pushinteger(L, count);
+    return 1;
+}
+
+typedef struct sync_result {
+    sync_outcome outcome;
+    char message[512];
+} sync_result;
+
+static int push_sync_result(lua_State *T, void *data)
+{
+    sync_result *r = data;
+    int n = 0;
+    if (T != NULL) {
+        static const char *const names[] = { "unchanged", "updated", "failed" };
+        lua_pushstring(T, names[r->outcome]);
+        lua_pushstring(T, r->message);
+        n = 2;
+    }
+    free(r);
+    return n;
+}
+
+static void on_sync_done(sync_outcome outcome, const char *message, void *user)
+{
+    lua_task *task = user;
+    sync_result *r = malloc(sizeof *r);
+    if (r == NULL) {
+        lua_task_release_op(task);
+        return;
+    }
+    r->outcome = outcome;
+    snprintf(r->message, sizeof r->message, "%s", message);
+    lua_task_wake_later(task, push_sync_result, r);
+}
+
+/* host.start_sync(): registers the live definitions with Discord if they changed; the prelude awaits
+ * ("unchanged"|"updated"|"failed", message). */
+static int start_sync(lua_State *L)
+{
+    lua_task *task = require_task(L, "syncing commands");
+    lua_host *host = task->host;
+    if (host->sync == NULL || host->commands_json == NULL) {
+        return script_error(L, "command sync is not available in this host");
+    }
+    task->pending_ops++;
+    command_sync_run(host->sync, host->commands_json, host->commands_hash, on_sync_done, task);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* The live generation (commands, views) for the dispatcher: it runs compiled-in, the scripts reload. */
 static int host_generation(lua_State *L)
 {
@@ -306,7 +372,7 @@ void lua_bindings_push_host_table(lua_host *host)
         { "start_sleep", start_sleep }, { "start_http", start_http }, { "log", host_log },
         { "store_get", host_store_get }, { "store_set", host_store_set }, { "store_delete", host_store_delete },
         { "start_answer", lua_interactions_start_answer }, { "generation", host_generation },
-        { "traceback", host_traceback },
+        { "traceback", host_traceback }, { "reload", host_reload }, { "start_sync", start_sync },
         { NULL, NULL },
     };
     luaL_newlib(L, functions);

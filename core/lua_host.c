@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "command_sync.h"
 #include "log.h"
 #include "lua_host_internal.h"
 #include "lua_commands.h"
@@ -420,7 +421,7 @@ static int run_prelude(lua_host *host, char *err, size_t errlen)
         lua_pop(L, 1);
         return -1;
     }
-    static const char *const globals[] = { "coroutine", "sleep", "http", "log", "store" };
+    static const char *const globals[] = { "coroutine", "sleep", "http", "log", "store", "peon" };
     for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
         lua_getfield(L, -1, globals[i]);
         lua_setglobal(L, globals[i]);
@@ -476,6 +477,7 @@ lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen
     host->http = opts->http;
     host->state = opts->state;
     host->rest = opts->rest;
+    host->sync = opts->sync;
     if (snprintf(host->scripts_dir, sizeof host->scripts_dir, "%s", opts->scripts_dir) >=
         (int)sizeof host->scripts_dir) {
         snprintf(err, errlen, "PEON_SCRIPTS_DIR is too long");
@@ -537,6 +539,27 @@ void lua_host_destroy(lua_host *host)
 
 size_t lua_host_command_count(const lua_host *host) { return host->command_count; }
 size_t lua_host_memory_in_use(const lua_host *host) { return host->memory_used; }
+
+static void log_sync_result(sync_outcome outcome, const char *message, void *user)
+{
+    (void)outcome;
+    (void)message;
+    (void)user; /* command_sync logs the outcome itself */
+}
+
+int lua_host_reload(lua_host *host, const char *why, char *err, size_t errlen)
+{
+    uint64_t started = uv_hrtime();
+    int count = lua_host_load(host, err, errlen);
+    double ms = (double)(uv_hrtime() - started) / 1e6;
+    if (count < 0) {
+        log_error("lua", "reload (%s) failed, the previous scripts stay live: %s", why, err);
+        return -1;
+    }
+    log_info("lua", "reloaded %d commands in %.1f ms (%s)", count, ms, why);
+    if (host->sync != NULL) command_sync_run(host->sync, host->commands_json, host->commands_hash, log_sync_result, NULL);
+    return count;
+}
 
 const char *lua_host_commands_json(const lua_host *host, const char **hash)
 {

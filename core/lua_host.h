@@ -13,6 +13,7 @@ typedef struct lua_host lua_host;
 struct http_client;
 struct store;
 struct discord_rest;
+struct command_sync;
 
 typedef struct lua_host_options {
     const char *scripts_dir;
@@ -21,6 +22,7 @@ typedef struct lua_host_options {
     struct http_client *http;        /* NULL: http.request reports "not available" */
     struct store *state;             /* NULL: store.* reports "not available" */
     struct discord_rest *rest;       /* NULL: interaction answers report "Discord is not connected" */
+    struct command_sync *sync;       /* NULL: /reload does not re-register commands */
     uint64_t instruction_budget;     /* per resume, 0 = 200 million */
 } lua_host_options;
 
@@ -50,6 +52,10 @@ int64_t lua_host_spawn(lua_host *host, const char *module, const char *function,
 /* Handles one INTERACTION_CREATE payload (the `d` object as JSON): starts its deadline guard and a task
  * running the dispatcher. Returns -1 with err set for a payload that is no interaction. */
 int lua_host_interaction(lua_host *host, const char *json, size_t len, char *err, size_t errlen);
+
+/* Loads the scripts again (as lua_host_load) and, when the definitions changed, re-registers the commands
+ * with Discord in the background. `why` names the trigger in the log ("file change", "/reload"). */
+int lua_host_reload(lua_host *host, const char *why, char *err, size_t errlen);
 
 size_t lua_host_command_count(const lua_host *host);
 /* The live generation's application commands as Discord's JSON (canonical: the same definitions always give

@@ -51,6 +51,7 @@ struct lua_host {
     lua_task *current;             /* the task being resumed, NULL while loading scripts */
     struct sleep_op *sleeps;       /* pending sleep timers, closed at shutdown */
     struct discord_rest *rest;     /* NULL until Discord is configured: answers then fail clearly */
+    struct command_sync *sync;
     struct ix_record *interactions;
     int64_t next_interaction;
     int64_t next_task_id;

@@ -5,10 +5,13 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "command_sync.h"
 #include "config.h"
+#include "discord_rest.h"
 #include "http.h"
 #include "log.h"
 #include "lua_host.h"
+#include "script_watch.h"
 #include "store.h"
 
 typedef struct app {
@@ -18,7 +21,10 @@ typedef struct app {
     peon_config cfg;
     store *state;
     http_client *http;
+    discord_rest *rest;
+    command_sync *sync;
     lua_host *lua;
+    script_watch *watch;
     int exit_status;
 } app;
 
@@ -68,10 +74,16 @@ static int start_signals(app *a)
  * in flight, then whatever handles remain on the loop. */
 static void shutdown_app(app *a)
 {
+    script_watch_stop(a->watch);
+    a->watch = NULL;
     lua_host_destroy(a->lua);
     a->lua = NULL;
-    http_client_destroy(a->http);
+    command_sync_destroy(a->sync);
+    a->sync = NULL;
+    http_client_destroy(a->http); /* ends every request still in flight, with their callbacks */
     a->http = NULL;
+    discord_rest_destroy(a->rest);
+    a->rest = NULL;
     if (a->loop != NULL) {
         uv_run(a->loop, UV_RUN_NOWAIT); /* lets the layers' own close callbacks run */
         uv_walk(a->loop, close_every_handle, NULL);
@@ -142,8 +154,16 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    a.rest = discord_rest_create(a.http, a.cfg.api_base, a.cfg.discord_token);
+    a.sync = a.rest ? command_sync_create(a.rest, a.state, a.cfg.guild_id) : NULL;
+    if (a.sync == NULL) {
+        log_error("core", "out of memory");
+        shutdown_app(&a);
+        return 1;
+    }
+
     lua_host_options lua_opts = { .scripts_dir = a.cfg.scripts_dir, .loop = a.loop, .http = a.http,
-                                  .state = a.state };
+                                  .state = a.state, .rest = a.rest, .sync = a.sync };
     a.lua = lua_host_create(&lua_opts, err, sizeof err);
     if (a.lua == NULL) {
         log_error("lua", "%s", err);
@@ -157,6 +177,13 @@ int main(int argc, char **argv)
         return 1;
     }
     log_info("lua", "loaded %d command scripts (%zu KiB in use)", commands, lua_host_memory_in_use(a.lua) / 1024);
+    const char *hash;
+    const char *json = lua_host_commands_json(a.lua, &hash);
+    command_sync_run(a.sync, json, hash, NULL, NULL);
+    if (a.cfg.watch) {
+        a.watch = script_watch_start(a.loop, a.cfg.scripts_dir, a.lua, err, sizeof err);
+        if (a.watch == NULL) log_warn("lua", "PEON_WATCH is on but %s", err);
+    }
 
     if (start_signals(&a) != 0) {
         shutdown_app(&a);

@@ -165,6 +165,17 @@ local function modal_fields(data)
 end
 
 -- Each kind returns the function to run and its arguments, or nil and a message for the user.
+-- Until role grants exist (the permissions feature), capabilities map to Discord permissions: "admin" and
+-- "manage" need Administrator or Manage Server; "view" and "operate" are open to members.
+local ADMINISTRATOR, MANAGE_GUILD = 8, 32
+local PRIVILEGED = { admin = true, manage = true }
+
+local function permitted(ctx, capability)
+  if capability == nil or not PRIVILEGED[capability] then return true end
+  local bits = math.tointeger(tonumber(ctx.permissions or "0")) or 0
+  return bits & ADMINISTRATOR ~= 0 or bits & MANAGE_GUILD ~= 0
+end
+
 local function route_command(gen, ctx, data)
   local def = gen.commands[data.name]
   if def == nil then
@@ -174,6 +185,11 @@ local function route_command(gen, ctx, data)
   ctx.options, ctx.subcommand, ctx.command = options, path[#path], data.name
   ctx.group = #path == 2 and path[1] or nil
   local node = node_for(def, path)
+  local capability = node and node.capability or def.capability
+  if not permitted(ctx, capability) then
+    return nil, string.format("You need the '%s' capability for /%s: ask a server administrator (someone with "
+      .. "Manage Server) to run it or grant it.", capability, data.name)
+  end
   local handler = node and node.handler or def.handler
   if type(handler) ~= "function" then
     return nil, string.format("/%s %s has no handler yet.", data.name, table.concat(path, " "))

@@ -63,7 +63,13 @@ local store = {
   delete = host.store_delete,
 }
 
+-- Host controls for scripts (the /reload command uses them).
+local peon = {}
+function peon.reload(why) return host.reload(why) end
+function peon.sync_commands() return await(host.start_sync()) end
+
 return {
+  peon = peon,
   coroutine = safe_coroutine,
   sleep = sleep,
   http = http,

@@ -7,6 +7,7 @@ build when started from test.sh).
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import time
 
@@ -95,6 +96,12 @@ class BotProcess:
         self._close()
 
 
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture
 def bot_env(tmp_path):
     """A minimal, explicit environment: nothing from the developer's shell but PATH and HOME."""
@@ -103,6 +110,8 @@ def bot_env(tmp_path):
         "HOME": str(tmp_path),
         "PEON_SCRIPTS_DIR": str(REPO / "scripts"),
         "PEON_DATA_DIR": str(tmp_path / "data"),
+        # Never the real Discord: a loopback port nothing listens on, unless a test brings a simulator.
+        "DISCORD_API_BASE": f"http://127.0.0.1:{closed_port()}/api/v10",
         "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
         "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=98",
     }

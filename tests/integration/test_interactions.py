@@ -1,18 +1,16 @@
 """The interaction path end to end: the real Lua host (via the interaction_driver tool) answers injected
 interactions through real HTTP to a REST fake that enforces Discord's 3 s deadline and single initial
 response. Proves the deadline guard, answer routing, and the error/no-answer fallbacks."""
-import asyncio
 import json
 import os
 import pathlib
 import subprocess
-import threading
 import time
 
 import pytest
-from aiohttp import web
 
 from conftest import assert_clean_sanitizers
+from restfake import RestFake
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SCRIPTS = pathlib.Path(__file__).resolve().parent / "scripts_interactions"
@@ -21,80 +19,6 @@ APP_ID = "1000000000000000001"
 
 def snowflake_now():
     return str((int(time.time() * 1000) - 1420070400000) << 22)
-
-
-class RestFake:
-    """Records every answer with its delay since injection; answers like Discord does."""
-
-    def __init__(self):
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.events = []
-        self.injected = {}
-        self.responded = set()
-        self.lock = threading.Lock()
-
-    def _delay(self, token):
-        return time.monotonic() - self.injected[token]
-
-    async def callback(self, request):
-        iid, token = request.match_info["id"], request.match_info["token"]
-        body = await request.json()
-        delay = self._delay(token)
-        with self.lock:
-            if delay > 3.0:
-                self.events.append({"token": token, "kind": "late_callback", "delay": delay})
-                return web.json_response({"message": "Unknown interaction", "code": 10062}, status=404)
-            if token in self.responded:
-                return web.json_response({"message": "Interaction has already been acknowledged.", "code": 40060},
-                                         status=400)
-            self.responded.add(token)
-            self.events.append({"token": token, "kind": "callback", "type": body["type"], "data": body.get("data"),
-                                "delay": delay, "auth": request.headers.get("Authorization")})
-        return web.Response(status=204)
-
-    async def original(self, request):
-        token = request.match_info["token"]
-        body = await request.json()
-        with self.lock:
-            if token not in self.responded:
-                return web.json_response({"message": "Unknown Webhook", "code": 10015}, status=404)
-            self.events.append({"token": token, "kind": "edit", "data": body, "delay": self._delay(token)})
-        return web.json_response({"id": "2", "content": body.get("content", "")})
-
-    async def followup(self, request):
-        token = request.match_info["token"]
-        body = await request.json()
-        with self.lock:
-            self.events.append({"token": token, "kind": "followup", "data": body, "delay": self._delay(token)})
-        return web.json_response({"id": "3", "content": body.get("content", "")})
-
-    def _run(self):
-        asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self.callback)
-        app.router.add_patch("/api/v10/webhooks/{app}/{token}/messages/@original", self.original)
-        app.router.add_post("/api/v10/webhooks/{app}/{token}", self.followup)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0, shutdown_timeout=1.0)
-        self.loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]
-        self.ready.set()
-        self.loop.run_forever()
-
-    def __enter__(self):
-        threading.Thread(target=self._run, daemon=True).start()
-        assert self.ready.wait(10)
-        return self
-
-    def __exit__(self, *exc):
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-
-    def of(self, token):
-        with self.lock:
-            return [e for e in self.events if e["token"] == token]
 
 
 @pytest.fixture(params=["build", "build-asan"])
