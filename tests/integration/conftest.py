@@ -9,11 +9,15 @@ import pathlib
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "fakes"))  # the simulators are packages there
+
+from fakediscord.client import start_simulator  # noqa: E402
 # A syntactically valid token that no Discord will ever accept; tests look for it in the output.
 FAKE_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GfakeX.peon-test-token-never-valid-0123456789"
 
@@ -100,6 +104,19 @@ def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def discord_sim():
+    """One Discord simulator for the session; tests that need a clean world call sim.reset()."""
+    with start_simulator(token=FAKE_TOKEN) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def sim(discord_sim):
+    discord_sim.reset()
+    return discord_sim
 
 
 @pytest.fixture

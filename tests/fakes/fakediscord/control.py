@@ -177,7 +177,8 @@ async def inject_interaction(request):
         return web.json_response({"error": f"bad interaction spec: {exc}"}, status=400)
     record = world.add_interaction(payload)
     record.dispatched_at = time.monotonic()
-    sent = await world.emit("INTERACTION_CREATE", payload, guild_id=guild["id"])
+    # dispatch: false registers it without the gateway, for a test that hands the payload to the bot itself.
+    sent = await world.emit("INTERACTION_CREATE", payload, guild_id=guild["id"]) if spec.get("dispatch", True) else 0
     return web.json_response({"id": record.id, "token": record.token, "sessions": sent, "payload": payload})
 
 

@@ -438,6 +438,7 @@ async def interaction_callback(request):
         record.record("rejected_callback", body)
         return problem
     event = record.record("callback", data, callback_type=kind)
+    event["authorization_header"] = "Authorization" in request.headers
     record.initial = event
     channel_id = record.payload.get("channel_id")
     if kind in (4, 5):
