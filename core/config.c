@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "dotenv.h"
+#include "gateway_shards.h"
 
 const char config_token_help[] =
     "DISCORD_TOKEN is not set. Create an application at https://discord.com/developers/applications, "
@@ -88,35 +89,6 @@ static int parse_bool(const char *text, bool *out)
         if (strcasecmp(text, no[i]) == 0) { *out = false; return 0; }
     }
     return -1;
-}
-
-/* Reads a non-negative decimal made only of digits; returns -1 otherwise. */
-static long parse_count(const char *s, const char **end)
-{
-    if (!isdigit((unsigned char)*s)) return -1;
-    long v = 0;
-    while (isdigit((unsigned char)*s)) {
-        v = v * 10 + (*s++ - '0');
-        if (v > 1000000) return -1;
-    }
-    *end = s;
-    return v;
-}
-
-/* "auto", "ID/COUNT" or "FIRST-LAST/COUNT" with FIRST <= LAST < COUNT. */
-static bool valid_shards(const char *text)
-{
-    if (strcmp(text, "auto") == 0) return true;
-    const char *p = text;
-    long first = parse_count(p, &p), last = first;
-    if (first < 0) return false;
-    if (*p == '-') {
-        last = parse_count(p + 1, &p);
-        if (last < 0) return false;
-    }
-    if (*p != '/') return false;
-    long count = parse_count(p + 1, &p);
-    return *p == '\0' && count >= 1 && first <= last && last < count;
 }
 
 /* An IANA name must exist in the zone database; UTC is always available. */
@@ -238,10 +210,11 @@ static int load_values(peon_config *cfg, const lookup *lk, char *err, size_t err
     if (set_string(&cfg->timezone, v ? v : "UTC") != 0) return -1;
 
     v = lookup_get(lk, "PEON_SHARDS");
-    if (v != NULL && !valid_shards(v))
-        return fail(err, errlen,
-                    "PEON_SHARDS must be auto, ID/COUNT (e.g. 0/2) or FIRST-LAST/COUNT (e.g. 0-3/8) with "
-                    "IDs below COUNT, got \"%s\"%s", v, "");
+    gws_shard_range shards;
+    char why[200];
+    if (v != NULL && gws_shards_parse(v, &shards, why, sizeof why) != 0)
+        return fail(err, errlen, "%s%s", why,
+                    strstr(why, "ID/COUNT") ? "" : " (PEON_SHARDS takes auto, ID/COUNT or FIRST-LAST/COUNT)");
     if (set_string(&cfg->shards, v ? v : "auto") != 0) return -1;
 
     v = lookup_get(lk, "PEON_WATCH");

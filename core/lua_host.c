@@ -16,6 +16,7 @@
 #include "lua_commands.h"
 #include "lua_dispatch.h"
 #include "lua_json.h"
+#include "lua_cache.h"
 #include "lua_prelude.h"
 
 int luaopen_cjson(lua_State *L); /* from the statically linked lua-cjson */
@@ -362,6 +363,19 @@ static int load_views(lua_host *host, int gen_index, char *err, size_t errlen)
     return rc;
 }
 
+static int index_events(lua_host *host, int gen_index, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
+    if (lua_push_entry(host, "core.dispatch", "index_events", err, errlen) != 0) return -1;
+    lua_pushvalue(L, gen_index);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        snprintf(err, errlen, "indexing event handlers: %s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    return 0;
+}
+
 int lua_host_load(lua_host *host, char *err, size_t errlen)
 {
     lua_State *L = host->L;
@@ -393,6 +407,7 @@ int lua_host_load(lua_host *host, char *err, size_t errlen)
     free_names(names, count);
 
     if (rc == 0) rc = load_views(host, commands_index - 1, err, errlen);
+    if (rc == 0) rc = index_events(host, commands_index - 1, err, errlen);
     if (rc == 0) rc = build_command_json(host, commands_index, err, errlen);
     if (rc != 0) {
         lua_pushvalue(L, previous);
@@ -436,6 +451,7 @@ static int load_core_modules(lua_host *host, char *err, size_t errlen)
 {
     static const struct { const char *name; const unsigned char *code; unsigned long len; } modules[] = {
         { "json", lua_json, lua_json_len }, /* first: the others require it */
+        { "cache", lua_cache, lua_cache_len },
         { "commands", lua_commands, lua_commands_len },
         { "dispatch", lua_dispatch, lua_dispatch_len },
     };

@@ -28,7 +28,7 @@ typedef struct lua_host_options {
 
 typedef struct lua_host_stats {
     uint64_t tasks_started, tasks_ok, tasks_failed, tasks_killed, resumes;
-    uint64_t interactions, guard_defers;
+    uint64_t interactions, guard_defers, events;
     uint64_t live_tasks;
 } lua_host_stats;
 
@@ -56,6 +56,10 @@ int lua_host_interaction(lua_host *host, const char *json, size_t len, char *err
 /* Loads the scripts again (as lua_host_load) and, when the definitions changed, re-registers the commands
  * with Discord in the background. `why` names the trigger in the log ("file change", "/reload"). */
 int lua_host_reload(lua_host *host, const char *why, char *err, size_t errlen);
+
+/* Hands one gateway dispatch (the `d` JSON) to the Lua side: the channel/role cache and the scripts'
+ * `events` handlers (each runs as its own task). */
+void lua_host_event(lua_host *host, const char *name, int64_t seq, const char *json, size_t len);
 
 size_t lua_host_command_count(const lua_host *host);
 /* The live generation's application commands as Discord's JSON (canonical: the same definitions always give

@@ -8,6 +8,8 @@
 #include "command_sync.h"
 #include "config.h"
 #include "discord_rest.h"
+#include "gateway.h"
+#include "gateway_session.h"
 #include "http.h"
 #include "log.h"
 #include "lua_host.h"
@@ -25,6 +27,10 @@ typedef struct app {
     command_sync *sync;
     lua_host *lua;
     script_watch *watch;
+    gateway *gw;
+    ws_context *ws;
+    uv_timer_t stop_timer;
+    bool stopping;
     int exit_status;
 } app;
 
@@ -45,13 +51,47 @@ static void close_every_handle(uv_handle_t *handle, void *arg)
     if (!uv_is_closing(handle)) uv_close(handle, on_handle_closed);
 }
 
-/* A signal ends the loop; main() then closes what is still open and flushes state. */
+static void on_gateway_closed(void *user)
+{
+    app *a = user;
+    uv_stop(a->loop);
+}
+
+static void on_stop_timeout(uv_timer_t *timer)
+{
+    app *a = timer->data;
+    log_warn("core", "Discord did not confirm the close in time; stopping anyway");
+    uv_stop(a->loop);
+}
+
+/* Shutdown starts by closing the gateway with 1000 (the bot shows offline at once); main() then closes the
+ * rest once the close went through, or after a few seconds. */
+static void begin_stop(app *a, int status)
+{
+    a->exit_status = status;
+    if (a->stopping) return;
+    a->stopping = true;
+    if (a->gw == NULL) {
+        uv_stop(a->loop);
+        return;
+    }
+    uv_timer_init(a->loop, &a->stop_timer);
+    a->stop_timer.data = a;
+    uv_timer_start(&a->stop_timer, on_stop_timeout, 3000, 0);
+    gateway_stop(a->gw, on_gateway_closed, a);
+}
+
 static void on_stop_signal(uv_signal_t *signal, int signum)
 {
     app *a = signal->data;
     log_info("core", "received %s, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
-    a->exit_status = 0;
-    uv_stop(a->loop);
+    begin_stop(a, 0);
+}
+
+static void on_gateway_fatal(int status, const char *message, void *user)
+{
+    (void)message; /* already logged by the gateway */
+    begin_stop(user, status);
 }
 
 static int start_signals(app *a)
@@ -70,10 +110,37 @@ static int start_signals(app *a)
     return 0;
 }
 
+static void on_drain_timeout(uv_timer_t *timer)
+{
+    uv_walk(timer->loop, close_every_handle, NULL);
+}
+
+/* The layers' handles (libwebsockets' among them) finish closing only while the loop runs, and
+ * libwebsockets frees its context only once all of them have closed. So the loop runs until it empties
+ * by itself; an unreferenced guard timer force-closes whatever is left after two seconds. */
+static void drain_loop(app *a)
+{
+    uv_timer_t guard;
+    uv_handle_t *own[] = { (uv_handle_t *)&a->sigint, (uv_handle_t *)&a->sigterm,
+                           (uv_handle_t *)&a->stop_timer };
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (own[i]->loop == a->loop && !uv_is_closing(own[i])) uv_close(own[i], on_handle_closed);
+    uv_timer_init(a->loop, &guard);
+    uv_timer_start(&guard, on_drain_timeout, 2000, 0);
+    uv_unref((uv_handle_t *)&guard);
+    uv_run(a->loop, UV_RUN_DEFAULT);
+    if (!uv_is_closing((uv_handle_t *)&guard)) uv_close((uv_handle_t *)&guard, on_handle_closed);
+    uv_walk(a->loop, close_every_handle, NULL);
+    uv_run(a->loop, UV_RUN_DEFAULT);
+}
+
 /* Layers go down from the top: scripts first (their tasks end), then the HTTP requests they may have left
  * in flight, then whatever handles remain on the loop. */
 static void shutdown_app(app *a)
 {
+    ws_context_destroy(a->ws); /* reports every gateway connection closed while the gateway still exists */
+    gateway_destroy(a->gw);
+    a->gw = NULL;
     script_watch_stop(a->watch);
     a->watch = NULL;
     lua_host_destroy(a->lua);
@@ -85,9 +152,10 @@ static void shutdown_app(app *a)
     discord_rest_destroy(a->rest);
     a->rest = NULL;
     if (a->loop != NULL) {
-        uv_run(a->loop, UV_RUN_NOWAIT); /* lets the layers' own close callbacks run */
-        uv_walk(a->loop, close_every_handle, NULL);
-        uv_run(a->loop, UV_RUN_DEFAULT);
+        drain_loop(a);
+        ws_context_release(a->ws);
+        a->ws = NULL;
+        uv_run(a->loop, UV_RUN_NOWAIT);
         uv_loop_close(a->loop);
     }
     store_close(a->state);
@@ -117,7 +185,7 @@ int main(int argc, char **argv)
         return PEON_EXIT_CONFIG;
     }
 
-    app a = { .exit_status = 1 };
+    app a = { .exit_status = 0 };
     srand((unsigned)uv_hrtime() ^ (unsigned)getpid()); /* retry jitter must differ between processes */
     char err[1024] = "";
     if (config_load(&a.cfg, ".env", process_getenv, NULL, err, sizeof err) != 0) {
@@ -189,7 +257,19 @@ int main(int argc, char **argv)
         shutdown_app(&a);
         return 1;
     }
-    log_warn("gateway", "the Discord gateway connection is not implemented in this build yet; idling");
+    int intents = GWS_INTENT_GUILDS;
+    if (a.cfg.legacy_commands) intents |= GWS_INTENT_GUILD_MESSAGES | GWS_INTENT_MESSAGE_CONTENT;
+    gateway_options gw_opts = { .loop = a.loop, .rest = a.rest, .lua = a.lua, .sync = a.sync,
+                                .token = a.cfg.discord_token, .intents = intents, .shards = a.cfg.shards,
+                                .on_fatal = on_gateway_fatal, .user = &a };
+    a.ws = ws_context_create(a.loop, err, sizeof err);
+    gw_opts.ws = a.ws;
+    a.gw = a.ws ? gateway_start(&gw_opts, err, sizeof err) : NULL;
+    if (a.gw == NULL) {
+        log_error("gateway", "%s", err);
+        shutdown_app(&a);
+        return 1;
+    }
     log_info("core", "running (SIGINT or SIGTERM stops)");
     uv_run(a.loop, UV_RUN_DEFAULT);
 

@@ -273,6 +273,7 @@ ws_context *ws_context_create(uv_loop_t *loop, char *err, size_t errlen)
     info.foreign_loops = foreign_loops;
     info.gid = -1;
     info.uid = -1;
+    info.pcontext = &ctx->lws; /* libwebsockets clears it once the context is really gone */
     ctx->lws = lws_create_context(&info);
     if (ctx->lws == NULL) {
         snprintf(err, errlen,
@@ -285,7 +286,7 @@ ws_context *ws_context_create(uv_loop_t *loop, char *err, size_t errlen)
     return ctx;
 }
 
-static void free_context(uv_handle_t *handle) { free(handle->data); }
+static void on_deliver_timer_closed(uv_handle_t *handle) { (void)handle; }
 
 void ws_context_destroy(ws_context *ctx)
 {
@@ -295,12 +296,24 @@ void ws_context_destroy(ws_context *ctx)
     for (ws_conn *conn = ctx->conns; conn; conn = conn->next)
         mark_closed(conn, WS_CLOSE_NO_FRAME, "shutting down");
     deliver_events(&ctx->deliver_timer);
-    uv_close((uv_handle_t *)&ctx->deliver_timer, free_context);
+    uv_close((uv_handle_t *)&ctx->deliver_timer, on_deliver_timer_closed);
+}
+
+void ws_context_release(ws_context *ctx)
+{
+    if (ctx == NULL) return;
+    /* At most two more steps (free the vhosts, then the context); each clears ctx->lws when it is done. */
+    for (int step = 0; step < 2 && ctx->lws != NULL; step++) lws_context_destroy(ctx->lws);
+    free(ctx);
 }
 
 ws_conn *ws_conn_open(ws_context *ctx, const char *url, const ws_events *events, size_t max_message,
                       char *err, size_t errlen)
 {
+    if (ctx->destroying) {
+        snprintf(err, errlen, "shutting down");
+        return NULL;
+    }
     char buf[1024];
     if (snprintf(buf, sizeof buf, "%s", url) >= (int)sizeof buf) {
         snprintf(err, errlen, "gateway URL too long");
@@ -320,6 +333,10 @@ ws_conn *ws_conn_open(ws_context *ctx, const char *url, const ws_events *events,
     if (port == 80 && tls) port = 443; /* lws_parse_uri defaults to 80 unless the scheme is https/wss */
     char full_path[900];
     snprintf(full_path, sizeof full_path, "/%s", path);
+    /* The Host header carries the port unless it is the scheme's default (RFC 7230 5.4). */
+    char host_header[300];
+    if ((tls && port == 443) || (!tls && port == 80)) snprintf(host_header, sizeof host_header, "%s", host);
+    else snprintf(host_header, sizeof host_header, "%s:%d", host, port);
 
     ws_conn *conn = calloc(1, sizeof *conn);
     if (conn == NULL) {
@@ -338,8 +355,8 @@ ws_conn *ws_conn_open(ws_context *ctx, const char *url, const ws_events *events,
     info.address = host;
     info.port = port;
     info.path = full_path;
-    info.host = host;
-    info.origin = host;
+    info.host = host_header;
+    info.origin = host_header;
     info.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
     info.local_protocol_name = protocols[0].name;
     info.opaque_user_data = conn;

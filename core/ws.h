@@ -25,9 +25,12 @@ typedef struct ws_events {
 } ws_events;
 
 ws_context *ws_context_create(uv_loop_t *loop, char *err, size_t errlen);
-/* Closes every connection (their on_close runs) and releases libwebsockets; run the loop afterwards so its
- * handles finish closing. */
+/* Closes every connection (their on_close runs) and starts releasing libwebsockets. Its uv handles close
+ * asynchronously: run the loop until it is empty, then call ws_context_release. */
 void ws_context_destroy(ws_context *ctx);
+/* Completes the release once the loop has run out (libwebsockets frees a context on a foreign loop only
+ * when asked again after its handles closed) and frees ctx. */
+void ws_context_release(ws_context *ctx);
 
 /* url: ws:// or wss://host[:port]/path?query. Returns NULL with err set when the URL is unusable. */
 ws_conn *ws_conn_open(ws_context *ctx, const char *url, const ws_events *events, size_t max_message,

@@ -4,6 +4,13 @@
 local host, api = ...
 local cjson = require("cjson")
 local json = require("core.json")
+local cache = require("core.cache")
+
+-- What scripts can ask about the gateway's view of the server.
+api.peon.channel = cache.channel
+api.peon.find_channel = cache.find_channel
+api.peon.role = cache.role
+api.peon.guild = cache.guild
 
 local M = {}
 
@@ -149,7 +156,9 @@ local function new_ctx(interaction, handle)
     data = data,
     resolved = data.resolved,
   }, Ctx)
-  ctx.channel_name = interaction.channel and interaction.channel.name or nil
+  local known = cache.channel(ctx.channel_id)
+  ctx.channel_name = interaction.channel and interaction.channel.name or (known and known.name)
+  ctx.parent_id = interaction.channel and interaction.channel.parent_id or (known and known.parent_id)
   return ctx
 end
 
@@ -236,6 +245,33 @@ end
 
 local function first_line(message)
   return (tostring(message):match("^[^\n]*"))
+end
+
+-- Collects every script's `events = { NAME = fn }` into gen.events[NAME] = { fn, ... } (at load).
+function M.index_events(gen)
+  local index = {}
+  local function collect(def)
+    if type(def) ~= "table" or type(def.events) ~= "table" then return end
+    for name, fn in pairs(def.events) do
+      if type(fn) == "function" then
+        index[name] = index[name] or {}
+        table.insert(index[name], fn)
+      end
+    end
+  end
+  for _, def in pairs(gen.commands or {}) do collect(def) end
+  for _, view in pairs(gen.views or {}) do collect(view) end
+  gen.events = index
+end
+
+-- A gateway event: updates the cache, and returns the script handlers to run with the decoded data.
+function M.event(name, text)
+  local handlers = (host.generation().events or {})[name]
+  if not cache.wants(name) and handlers == nil then return nil end
+  local ok, data = pcall(cjson.decode, text)
+  if not ok then return nil end
+  cache.update(name, data)
+  return handlers, data
 end
 
 function M.interaction(interaction, handle)

@@ -1,4 +1,4 @@
-"""Fixtures for running the real peon-bot binary.
+"""Fixtures for running the real peon-bot binary (helpers live in botrun.py).
 
 Every test gets a private working directory (so a developer's own .env never leaks in), a clean
 environment, and runs once per binary listed in PEON_BOT_BINARIES (the normal and the ASan+UBSan
@@ -6,104 +6,18 @@ build when started from test.sh).
 """
 import os
 import pathlib
-import signal
-import socket
-import subprocess
-import sys
-import time
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "fakes"))  # the simulators are packages there
-
-from fakediscord.client import start_simulator  # noqa: E402
-# A syntactically valid token that no Discord will ever accept; tests look for it in the output.
-FAKE_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GfakeX.peon-test-token-never-valid-0123456789"
-
-
-def _binaries():
-    listed = os.environ.get("PEON_BOT_BINARIES")
-    paths = listed.split(":") if listed else [str(REPO / "build" / "peon-bot")]
-    return [p for p in paths if p]
+from botrun import FAKE_TOKEN, BotProcess, binaries, closed_port, REPO
+from fakediscord.client import start_simulator
 
 
 def pytest_generate_tests(metafunc):
     if "bot_binary" in metafunc.fixturenames:
-        paths = _binaries()
+        paths = binaries()
         ids = [pathlib.Path(p).parent.name for p in paths]
         metafunc.parametrize("bot_binary", paths, ids=ids)
-
-
-class BotProcess:
-    """One run of the binary: started in `workdir` with exactly `env`."""
-
-    def __init__(self, binary, workdir, env):
-        self.binary = binary
-        self.workdir = workdir
-        self.env = env
-        self.proc = None
-        self._stderr = self._stdout = None
-        self.stderr_path = workdir / "bot.stderr"
-        self.stdout_path = workdir / "bot.stdout"
-
-    def start(self):
-        self._stderr = open(self.stderr_path, "wb")
-        self._stdout = open(self.stdout_path, "wb")
-        self.proc = subprocess.Popen([self.binary], cwd=self.workdir, env=self.env,
-                                     stdout=self._stdout, stderr=self._stderr, stdin=subprocess.DEVNULL)
-        return self
-
-    def run(self, timeout=30):
-        """Runs to completion; returns (exit status, stdout, stderr)."""
-        self.start()
-        try:
-            self.proc.wait(timeout=timeout)
-        finally:
-            self._close()
-        return self.proc.returncode, self.stdout(), self.stderr()
-
-    def stderr(self):
-        return self.stderr_path.read_text(errors="replace")
-
-    def stdout(self):
-        return self.stdout_path.read_text(errors="replace")
-
-    def wait_for_log(self, text, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.stderr():
-                return
-            if self.proc.poll() is not None:
-                raise AssertionError(f"bot exited ({self.proc.returncode}) before logging {text!r}:\n{self.stderr()}")
-            time.sleep(0.05)
-        raise AssertionError(f"bot did not log {text!r} within {timeout}s:\n{self.stderr()}")
-
-    def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout=timeout)
-        finally:
-            self._close()
-        return self.proc.returncode
-
-    def _close(self):
-        for f in (self._stderr, self._stdout):
-            if f is not None and not f.closed:
-                f.close()
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._close()
-
-
-def closed_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -155,9 +69,3 @@ def bot(bot_binary, bot_env, tmp_path):
     yield make
     for process in started:
         process.kill()
-
-
-def assert_clean_sanitizers(stderr):
-    """The ASan/UBSan build reports into stderr; any report is a failure, in every test."""
-    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-        assert marker not in stderr, f"sanitizer report:\n{stderr}"

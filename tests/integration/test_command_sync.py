@@ -4,7 +4,7 @@ scripts while a broken edit keeps the old set live."""
 import shutil
 import time
 
-from conftest import FAKE_TOKEN, REPO, assert_clean_sanitizers
+from botrun import FAKE_TOKEN, REPO, assert_clean_sanitizers
 
 PUT_GLOBAL = "PUT /applications/{id}/commands"
 PUT_GUILD = "PUT /applications/{id}/guilds/{id}/commands"

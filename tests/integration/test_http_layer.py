@@ -10,7 +10,7 @@ import threading
 import pytest
 from aiohttp import web
 
-from conftest import assert_clean_sanitizers
+from botrun import assert_clean_sanitizers
 
 
 @pytest.fixture(params=["build", "build-asan"])

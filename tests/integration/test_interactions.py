@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import assert_clean_sanitizers
+from botrun import assert_clean_sanitizers
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SCRIPTS = pathlib.Path(__file__).resolve().parent / "scripts_interactions"

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import FAKE_TOKEN, assert_clean_sanitizers
+from botrun import FAKE_TOKEN, assert_clean_sanitizers
 
 
 def test_missing_token_exits_2_and_says_how_to_get_one(bot):

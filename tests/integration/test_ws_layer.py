@@ -9,12 +9,11 @@ import socket
 import struct
 import subprocess
 import threading
-import zlib
 
 import pytest
 from aiohttp import web, WSMsgType
 
-from conftest import assert_clean_sanitizers
+from botrun import assert_clean_sanitizers
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 

@@ -144,6 +144,8 @@ int main(int argc, char **argv)
     uv_read_start((uv_stream_t *)&input, on_alloc, on_input);
     open_url(argv[1]);
     uv_run(loop, UV_RUN_DEFAULT);
+    ws_context_release(ctx);
+    uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);
     return 0;
 }

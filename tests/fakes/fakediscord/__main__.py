@@ -16,6 +16,7 @@ DEFAULT_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GfakeX.peon-test-token-never-valid-012
 
 def build_app(token):
     app = web.Application(middlewares=[rest.discord_rules], client_max_size=32 * 1024 * 1024)
+    app["token"] = token  # what a reset goes back to
     app["world"] = World(token)
     app["ratelimits"] = RateLimits()
 
@@ -36,6 +37,7 @@ async def serve(args):
     site = web.TCPSite(runner, args.host, args.port, shutdown_timeout=1.0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
+    app["port"] = port
     base = f"http://{args.host}:{port}"
     print(json.dumps({"rest": f"{base}/api/v10", "gateway": f"ws://{args.host}:{port}/",
                       "control": f"{base}/_sim", "port": port}), flush=True)

@@ -40,10 +40,9 @@ async def wait_for(predicate, changed, timeout):
 async def reset(request):
     from .world import World
     old = request.app["world"]
-    token = next(iter(old.tokens))
     for conn in list(old.connections):
         conn.drop()
-    request.app["world"] = World(token, app_id=old.app_id)
+    request.app["world"] = World(request.app["token"], app_id=old.app_id)
     from .ratelimit import RateLimits
     request.app["ratelimits"] = RateLimits()
     return web.json_response({"ok": True})
@@ -57,6 +56,7 @@ async def configure(request):
             world.tokens = set(value)
         elif key == "session_start_limit":
             world.settings["session_start_limit"].update(value)
+            world.limit_reset_at = time.monotonic() + world.settings["session_start_limit"]["reset_after"] / 1000
         elif key in world.settings:
             world.settings[key] = value
         else:

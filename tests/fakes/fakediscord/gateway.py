@@ -25,6 +25,7 @@ class Connection:
         self.session = None
         self.sent_times = []
         self.closed = False
+        self.close_done = None
 
     async def send(self, payload):
         await self.send_many([payload])
@@ -52,8 +53,14 @@ class Connection:
                 self.closed = True
 
     async def close(self, code, message=""):
+        """Sends a close frame with `code`. The handler task waits for this to finish before it returns,
+        or aiohttp would end the socket with its own 1000 first."""
         self.closed = True
-        await self.ws.close(code=code, message=message.encode())
+        self.close_done = asyncio.Event()
+        try:
+            await self.ws.close(code=code, message=message.encode())
+        finally:
+            self.close_done.set()
 
     def drop(self):
         """Ends the TCP connection without a close frame, as a network failure would."""
@@ -94,6 +101,10 @@ async def handle(world, request):
                 await ws.close()
                 break
             if msg.type in (WSMsgType.CLOSED, WSMsgType.CLOSING, WSMsgType.ERROR):
+                if conn.close_done is not None:  # we are closing it ourselves: let the close frame go out
+                    await asyncio.wait_for(conn.close_done.wait(), timeout=5)
+                    detach(world, conn, None)
+                    break
                 world.counters["client_close_codes"].append(None)
                 detach(world, conn, None)
                 break
@@ -175,7 +186,7 @@ async def identify(world, conn, d):
             or shard[1] < 1 or not 0 <= shard[0] < shard[1]):
         await conn.close(4010, "Invalid shard.")
         return False
-    limit = world.settings["session_start_limit"]
+    limit = world.start_limit()
     world.counters["identifies"] += 1
     if limit["remaining"] <= 0:
         world.counters["identify_over_limit"] += 1
@@ -188,7 +199,7 @@ async def identify(world, conn, d):
     guilds = world.guilds_for(session)
     await world.emit("READY", {
         "v": 10, "user": world.bot_user, "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
-        "session_id": session.id, "resume_gateway_url": f"ws://{conn.request.host}/resume",
+        "session_id": session.id, "resume_gateway_url": f"ws://127.0.0.1:{conn.request.app['port']}/resume",
         "shard": shard, "application": {"id": world.app_id, "flags": 0}, "private_channels": [],
         "relationships": [], "user_settings": {}, "presences": [], "session_type": "normal",
     }, session=session)

@@ -40,8 +40,8 @@ async def read_body(request):
         return None, []
     if ctype != "application/json":
         raise _Abort(error(400, 50035, "Invalid Form Body", {"_errors": [
-            {"code": "CONTENT_TYPE_INVALID", "message": f"Expected \"Content-Type\" header to be one of "
-             f"{{'application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'}}."}]}))
+            {"code": "CONTENT_TYPE_INVALID", "message": "Expected \"Content-Type\" header to be one of "
+             "{'application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'}."}]}))
     payload = json_or_none(text)
     if payload is ...:
         raise _Abort(error(400, 50109, "The request body contains invalid JSON."))
@@ -137,7 +137,7 @@ async def get_gateway(request):
 async def get_gateway_bot(request):
     world = request.app["world"]
     return json_response({"url": f"ws://{request.host}/", "shards": world.settings["shards"],
-                              "session_start_limit": dict(world.settings["session_start_limit"])})
+                              "session_start_limit": dict(world.start_limit())})
 
 
 async def get_me(request):

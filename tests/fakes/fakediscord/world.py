@@ -73,6 +73,7 @@ class Interaction:
 class World:
     def __init__(self, token, app_id=None):
         self.settings = default_settings()
+        self.limit_reset_at = time.monotonic() + self.settings["session_start_limit"]["reset_after"] / 1000
         self.tokens = {token}
         self.app_id = app_id or new_id()
         self.bot_user = {"id": self.app_id, "username": "peon-test", "discriminator": "0", "global_name": None,
@@ -148,6 +149,16 @@ class World:
         return None
 
     # ---- gateway ----
+    def start_limit(self):
+        """session_start_limit as of now: the window refills `total` starts once reset_after has passed."""
+        limit = self.settings["session_start_limit"]
+        now = time.monotonic()
+        if now >= self.limit_reset_at:
+            limit["remaining"] = limit["total"]
+            self.limit_reset_at = now + 86400
+        limit["reset_after"] = int((self.limit_reset_at - now) * 1000)
+        return limit
+
     def shard_of(self, guild_id, count):
         return (int(guild_id) >> 22) % count if guild_id else 0
 
