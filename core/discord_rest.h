@@ -1,7 +1,10 @@
-/* Discord REST: builds requests against DISCORD_API_BASE with the bot's authorization, sends them through
- * the HTTP layer, and reports Discord's answer (status, body, and for errors the JSON error code). Every
- * request ends in exactly one callback. Routes under /interactions and /webhooks/{app}/{token} carry no
- * Authorization header (Discord authenticates them by the token in the path). */
+/* Discord REST: builds requests against DISCORD_API_BASE with the bot's authorization, passes them through
+ * Discord's rate limiter (ratelimit.h) and then the HTTP layer, and reports Discord's answer (status, body,
+ * and for errors the JSON error code). A 429 puts the request back in its queue (the caller never sees it);
+ * a request that would wait past its deadline, or any request after a 401, fails here with a clear message.
+ * Every request ends in exactly one callback, never from inside discord_rest_send. Routes under
+ * /interactions and /webhooks/{app}/{token} carry no Authorization header (Discord authenticates them by the
+ * token in the path) and are kept off the global limit. */
 #ifndef PEON_DISCORD_REST_H
 #define PEON_DISCORD_REST_H
 
@@ -10,6 +13,7 @@
 #include <uv.h>
 
 #include "http.h"
+#include "ratelimit.h"
 
 typedef struct discord_rest discord_rest;
 
@@ -34,13 +38,25 @@ typedef struct discord_request {
     size_t file_count;
     const char *audit_reason;   /* X-Audit-Log-Reason, NULL for none */
     uint32_t timeout_ms;        /* 0: 15 s */
+    uint64_t deadline_ms;       /* loop time (uv_now) after which the answer is useless, or 0 */
 } discord_request;
 
-discord_rest *discord_rest_create(http_client *http, const char *api_base, const char *token);
+typedef struct discord_rest_stats {
+    rl_stats limits;            /* queued, in flight, 429s by scope, failed locally, ... */
+    uint64_t requests, answered, transport_errors;
+    double total_latency_ms;    /* over answered requests: send to answer, without queueing */
+} discord_rest_stats;
+
+/* limits: NULL = Discord's defaults (50 requests/s global, ...). */
+discord_rest *discord_rest_create(uv_loop_t *loop, http_client *http, const char *api_base, const char *token,
+                                  const rl_config *limits);
+/* Requests still queued fail with HTTP_ERR_SHUTDOWN; destroy the HTTP client first (it ends those in
+ * flight). The handles close on the loop. */
 void discord_rest_destroy(discord_rest *rest);
 void discord_rest_send(discord_rest *rest, const discord_request *request, discord_done_fn done, void *user);
 
 /* After a 401 the token is known to be bad: later requests fail here instead of hitting Discord. */
 int discord_rest_token_rejected(const discord_rest *rest);
+void discord_rest_get_stats(discord_rest *rest, discord_rest_stats *out);
 
 #endif

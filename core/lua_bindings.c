@@ -373,6 +373,7 @@ void lua_bindings_push_host_table(lua_host *host)
         { "store_get", host_store_get }, { "store_set", host_store_set }, { "store_delete", host_store_delete },
         { "start_answer", lua_interactions_start_answer }, { "generation", host_generation },
         { "traceback", host_traceback }, { "reload", host_reload }, { "start_sync", start_sync },
+        { "start_discord", lua_discord_start_request },
         { NULL, NULL },
     };
     luaL_newlib(L, functions);
@@ -381,3 +382,5 @@ void lua_bindings_push_host_table(lua_host *host)
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, HOST_API_KEY);
 }
+
+lua_task *lua_host_require_task(lua_State *L, const char *what) { return require_task(L, what); }

@@ -422,7 +422,7 @@ int lua_host_load(lua_host *host, char *err, size_t errlen)
 }
 
 /* Runs the compiled-in prelude with the host primitives and publishes what it returns: the async API
- * (sleep, http, log, store) and the yield-safe coroutine library become globals. */
+ * (sleep, http, discord, log, store) and the yield-safe coroutine library become globals. */
 static int run_prelude(lua_host *host, char *err, size_t errlen)
 {
     lua_State *L = host->L;
@@ -436,7 +436,7 @@ static int run_prelude(lua_host *host, char *err, size_t errlen)
         lua_pop(L, 1);
         return -1;
     }
-    static const char *const globals[] = { "coroutine", "sleep", "http", "log", "store", "peon" };
+    static const char *const globals[] = { "coroutine", "sleep", "http", "log", "store", "peon", "discord" };
     for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
         lua_getfield(L, -1, globals[i]);
         lua_setglobal(L, globals[i]);

@@ -77,6 +77,12 @@ void lua_bindings_push_host_table(lua_host *host);
 /* Stops every pending sleep (their tasks are already finished at shutdown). */
 void lua_bindings_cancel_sleeps(lua_host *host);
 
+/* The task running the calling script, or a Lua error naming `what` when there is none (script load time). */
+lua_task *lua_host_require_task(lua_State *L, const char *what);
+
+/* lua_discord.c: host.start_discord, the binding behind discord.* (Discord REST through the limiter). */
+int lua_discord_start_request(lua_State *L);
+
 /* lua_interactions.c: the binding behind ctx answers. */
 int lua_interactions_start_answer(lua_State *L);
 

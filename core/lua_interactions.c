@@ -184,7 +184,11 @@ static void send_rest(ix_record *rec, answer_op *op, const char *method, const c
         return;
     }
     *call = (rest_call){ op, initial };
-    discord_request req = { .method = method, .path = path, .json = json, .json_len = json_len };
+    /* Past Discord's 3 s (initial answer) or the token's 15 min, queueing behind a rate limit is pointless:
+     * the limiter then fails the request at once instead of sending it late. */
+    uint64_t deadline = initial ? rec->machine.guard_at_ms + (3000 - IX_GUARD_AFTER_MS) : rec->machine.token_expires_ms;
+    discord_request req = { .method = method, .path = path, .json = json, .json_len = json_len,
+                            .deadline_ms = deadline };
     discord_rest_send(rec->host->rest, &req, on_rest_done, call);
 }
 

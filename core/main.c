@@ -222,7 +222,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    a.rest = discord_rest_create(a.http, a.cfg.api_base, a.cfg.discord_token);
+    a.rest = discord_rest_create(a.loop, a.http, a.cfg.api_base, a.cfg.discord_token, NULL);
     a.sync = a.rest ? command_sync_create(a.rest, a.state, a.cfg.guild_id) : NULL;
     if (a.sync == NULL) {
         log_error("core", "out of memory");

@@ -63,6 +63,74 @@ local store = {
   delete = host.store_delete,
 }
 
+-- Discord REST from scripts, through the core's rate limiter. Every function yields until Discord answered
+-- and returns the decoded body (true for an empty answer), or nil, a message and the HTTP status.
+local discord = {}
+local NO_PINGS
+
+local function snowflake(name, value)
+  if type(value) ~= "string" or not value:match("^%d+$") or #value > 20 then
+    error(string.format("%s must be an id string of digits, got %s", name, tostring(value)), 3)
+  end
+  return value
+end
+
+function discord.request(method, path, body, options)
+  if type(method) ~= "string" or type(path) ~= "string" then
+    error("discord.request(method, path [, body [, {reason=}]])", 2)
+  end
+  local json = require("core.json")
+  if type(body) == "table" then body = json.encode(body) end
+  local started, why = host.start_discord(method, path, body, options and options.reason)
+  if not started then return nil, why, 0 end
+  local res, err = await(started)
+  if not res then return nil, err, 0 end
+  if res.status >= 200 and res.status < 300 then
+    if res.body == "" then return true, nil, res.status end
+    local ok, decoded = pcall(json.decode, res.body)
+    if ok then return decoded, nil, res.status end
+    return nil, "Discord answered with something that is not JSON", res.status
+  end
+  local message = res.body
+  local ok, decoded = pcall(json.decode, res.body)
+  if ok and type(decoded) == "table" and decoded.message then
+    message = string.format("%s (code %s)", decoded.message, tostring(decoded.code))
+  end
+  return nil, string.format("Discord answered %d: %s", res.status, message), res.status
+end
+
+-- A message is a string or a table; mentions never ping unless the script says so.
+local function message_body(message)
+  if type(message) == "string" then message = { content = message } end
+  if type(message) ~= "table" then error("a message is a string or a table", 3) end
+  local out = {}
+  for key, value in pairs(message) do out[key] = value end
+  if out.allowed_mentions == nil then
+    NO_PINGS = NO_PINGS or { parse = require("core.json").array() }
+    out.allowed_mentions = NO_PINGS
+  end
+  return out
+end
+
+function discord.send_message(channel_id, message)
+  return discord.request("POST", "/channels/" .. snowflake("channel_id", channel_id) .. "/messages",
+    message_body(message))
+end
+
+function discord.edit_message(channel_id, message_id, message)
+  return discord.request("PATCH", "/channels/" .. snowflake("channel_id", channel_id) .. "/messages/"
+    .. snowflake("message_id", message_id), message_body(message))
+end
+
+function discord.delete_message(channel_id, message_id)
+  return discord.request("DELETE", "/channels/" .. snowflake("channel_id", channel_id) .. "/messages/"
+    .. snowflake("message_id", message_id))
+end
+
+function discord.get_channel(channel_id)
+  return discord.request("GET", "/channels/" .. snowflake("channel_id", channel_id))
+end
+
 -- Host controls for scripts (the /reload command uses them).
 local peon = {}
 function peon.reload(why) return host.reload(why) end
@@ -70,6 +138,7 @@ function peon.sync_commands() return await(host.start_sync()) end
 
 return {
   peon = peon,
+  discord = discord,
   coroutine = safe_coroutine,
   sleep = sleep,
   http = http,

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     store *state = store_open(argv[3], err, sizeof err);
     http_client_options hopts = { .user_agent = "DiscordBot (https://example.invalid, 0) test" };
     http_client *http = http_client_create(loop, &hopts);
-    discord_rest *rest = discord_rest_create(http, argv[2], "driver-token-not-secret-0123456789");
+    discord_rest *rest = discord_rest_create(loop, http, argv[2], "driver-token-not-secret-0123456789", NULL);
     lua_host_options opts = { .scripts_dir = argv[1], .loop = loop, .http = http, .state = state, .rest = rest,
                               .instruction_budget = 20000000 };
     host = lua_host_create(&opts, err, sizeof err);
