@@ -256,11 +256,20 @@ async def delete_command(request):
 
 # ---- messages and channels ----
 
+def pings_everyone(data):
+    """Discord pings @everyone/@here when the content says so and allowed_mentions does not forbid it."""
+    content = data.get("content") or ""
+    if "@everyone" not in content and "@here" not in content:
+        return False
+    allowed = data.get("allowed_mentions")
+    return allowed is None or "everyone" in (allowed.get("parse") or [])
+
+
 def make_message(world, channel_id, data, author=None, flags=0):
     message = {"id": new_id(), "channel_id": channel_id, "author": author or world.bot_user,
                "content": data.get("content") or "", "embeds": data.get("embeds") or [],
                "components": data.get("components") or [], "attachments": [], "mentions": [],
-               "mention_roles": [], "mention_everyone": False, "pinned": False, "tts": False, "type": 0,
+               "mention_roles": [], "mention_everyone": pings_everyone(data), "pinned": False, "tts": False, "type": 0,
                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00", time.gmtime()),
                "edited_timestamp": None, "flags": (data.get("flags") or 0) | flags,
                "allowed_mentions": data.get("allowed_mentions")}

@@ -1,15 +1,15 @@
--- Test script: /burst count tag sends `count` messages to #general through discord.send_message, one after
+-- Test script: /burst count tag sends `count` messages to #peon through discord.send_message, one after
 -- the other, and answers "sent N|first error".
 return {
   name = "burst",
-  description = "Send several messages to #general",
+  description = "Send several messages to #peon",
   options = {
     { name = "count", type = "integer", description = "How many", required = true, min_value = 1, max_value = 50 },
     { name = "tag", type = "string", description = "Prefix of each message", required = true },
   },
   handler = function(ctx)
     ctx:defer()
-    local channel = peon.find_channel(ctx.guild_id, "general")
+    local channel = peon.find_channel(ctx.guild_id, "peon")
     local sent, first_error = 0, "none"
     for i = 1, ctx.options.count do
       local message, err = discord.send_message(channel.id, string.format("%s %d @everyone", ctx.options.tag, i))
