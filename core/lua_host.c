@@ -164,12 +164,13 @@ static void free_names(char **names, size_t count)
     free(names);
 }
 
-/* Runs one command script (protected) and checks the table it returns. Leaves nothing on the stack. */
-static int load_command(lua_host *host, const char *file, int commands_index, char *err, size_t errlen)
+/* Runs scripts/<dir>/<file> (protected) and leaves the table it returns on the stack, its full path in
+ * path[PATH_MAX]; on any error leaves nothing and says why, `shape` telling what the table should be. */
+static int run_script_file(lua_host *host, const char *dir, const char *file, const char *shape, char *path,
+                           char *err, size_t errlen)
 {
     lua_State *L = host->L;
-    char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/commands/%s", host->scripts_dir, file) >= (int)sizeof path) {
+    if (snprintf(path, PATH_MAX, "%s/%s/%s", host->scripts_dir, dir, file) >= PATH_MAX) {
         snprintf(err, errlen, "script path too long: %s", file);
         return -1;
     }
@@ -179,10 +180,21 @@ static int load_command(lua_host *host, const char *file, int commands_index, ch
         return -1;
     }
     if (!lua_istable(L, -1)) {
-        snprintf(err, errlen, "%s: the script must return a table describing its command", path);
+        snprintf(err, errlen, "%s: %s", path, shape);
         lua_pop(L, 1);
         return -1;
     }
+    return 0;
+}
+
+/* Runs one command script (protected) and checks the table it returns. Leaves nothing on the stack. */
+static int load_command(lua_host *host, const char *file, int commands_index, char *err, size_t errlen)
+{
+    lua_State *L = host->L;
+    char path[PATH_MAX];
+    if (run_script_file(host, "commands", file, "the script must return a table describing its command", path,
+                        err, errlen) != 0)
+        return -1;
     lua_getfield(L, -1, "name");
     const char *name = lua_tostring(L, -1);
     if (name == NULL || name[0] == '\0') {
@@ -292,20 +304,9 @@ static int load_view(lua_host *host, const char *file, int views_index, char *er
 {
     lua_State *L = host->L;
     char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s/ui/%s", host->scripts_dir, file) >= (int)sizeof path) {
-        snprintf(err, errlen, "script path too long: %s", file);
+    if (run_script_file(host, "ui", file, "a view script must return a table { actions = { ... } }", path,
+                        err, errlen) != 0)
         return -1;
-    }
-    if (luaL_loadfilex(L, path, "t") != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
-        snprintf(err, errlen, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "error object is not a string");
-        lua_pop(L, 1);
-        return -1;
-    }
-    if (!lua_istable(L, -1)) {
-        snprintf(err, errlen, "%s: a view script must return a table { actions = { ... } }", path);
-        lua_pop(L, 1);
-        return -1;
-    }
     char name[128];
     lua_getfield(L, -1, "name");
     if (lua_isstring(L, -1)) {

@@ -97,3 +97,42 @@ def assert_clean_sanitizers(stderr):
     """The ASan/UBSan build reports into stderr; any report is a failure, in every test."""
     for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
         assert marker not in stderr, f"sanitizer report:\n{stderr}"
+
+
+class ThreadedServer:
+    """An aiohttp app on 127.0.0.1 (any free port) served from a background thread, for tests that need a
+    peer with custom behaviour. Subclasses build the app in make_app(); use as a context manager."""
+
+    def __init__(self):
+        import asyncio
+        import threading
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.port = None
+
+    def make_app(self):
+        raise NotImplementedError
+
+    def _run(self):
+        import asyncio
+        from aiohttp import web
+        asyncio.set_event_loop(self.loop)
+        self.runner = web.AppRunner(self.make_app())
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0, shutdown_timeout=1.0)
+        self.loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        self.ready.set()
+        self.loop.run_forever()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.ready.wait(10), "test server did not start"
+        return self
+
+    def __exit__(self, *exc):
+        import asyncio
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)

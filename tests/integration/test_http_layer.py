@@ -5,12 +5,11 @@ import json
 import pathlib
 import socket
 import subprocess
-import threading
 
 import pytest
 from aiohttp import web
 
-from botrun import assert_clean_sanitizers
+from botrun import ThreadedServer, assert_clean_sanitizers
 
 
 @pytest.fixture(params=["build", "build-asan"])
@@ -26,15 +25,13 @@ def driver(request):
     return path
 
 
-class Server:
+class Server(ThreadedServer):
     """An aiohttp server on 127.0.0.1 in a background thread, counting hits per route."""
 
     def __init__(self):
+        super().__init__()
         self.hits = {}
         self.seen = []
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _count(self, request):
         self.hits[request.path] = self.hits.get(request.path, 0) + 1
@@ -78,8 +75,7 @@ class Server:
             parts.append({"name": part.name, "filename": part.filename, "data": (await part.read()).decode()})
         return web.json_response(parts)
 
-    def _run(self):
-        asyncio.set_event_loop(self.loop)
+    def make_app(self):
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("GET", "/ok", self.ok)
         app.router.add_route("*", "/slow", self.slow)
@@ -88,23 +84,7 @@ class Server:
         app.router.add_route("*", "/echo", self.echo)
         app.router.add_route("POST", "/multipart", self.multipart)
         app.router.add_route("POST", "/length", self.length)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0, shutdown_timeout=1.0)
-        self.loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]
-        self.ready.set()
-        self.loop.run_forever()
-
-    def __enter__(self):
-        self.thread.start()
-        assert self.ready.wait(10)
-        return self
-
-    def __exit__(self, *exc):
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        return app
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"

@@ -13,7 +13,7 @@ import threading
 import pytest
 from aiohttp import web, WSMsgType
 
-from botrun import assert_clean_sanitizers
+from botrun import ThreadedServer, assert_clean_sanitizers
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -42,13 +42,11 @@ def raw_frame(opcode, payload, fin):
     return head + payload
 
 
-class WsServer:
+class WsServer(ThreadedServer):
     def __init__(self):
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
+        super().__init__()
         self.client_close_codes = queue.Queue()
         self.received = queue.Queue()
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     async def handler(self, request):
         ws = web.WebSocketResponse(autoclose=False)
@@ -84,27 +82,10 @@ class WsServer:
                 request.transport.abort()
                 return ws
 
-    def _run(self):
-        asyncio.set_event_loop(self.loop)
+    def make_app(self):
         app = web.Application()
         app.router.add_get("/gw", self.handler)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0, shutdown_timeout=1.0)
-        self.loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]
-        self.ready.set()
-        self.loop.run_forever()
-
-    def __enter__(self):
-        self.thread.start()
-        assert self.ready.wait(10)
-        return self
-
-    def __exit__(self, *exc):
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        return app
 
     @property
     def url(self):
