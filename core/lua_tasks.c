@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "loop_watchdog.h"
 #include "lua_host_internal.h"
 
 #define HOOK_EVERY 1000 /* instructions between budget checks */
@@ -73,12 +74,18 @@ void lua_task_wake(lua_task *task, int nargs)
  * keeps raising, so a script's pcall cannot swallow the kill and carry on. */
 static void budget_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     void *ud;
     lua_getallocf(L, &ud);
     lua_host *host = ud;
     lua_task *task = host->current;
     if (task == NULL) return;
+    static unsigned calls;
+    if (++calls % 64 == 0 && lua_getinfo(L, "Sl", ar) && ar->currentline > 0) {
+        /* For the loop watchdog: where a script that hogs the loop is (cheap: every 64k instructions). */
+        char what[200];
+        snprintf(what, sizeof what, "script %s:%d (%s)", ar->short_src, ar->currentline, task->label);
+        loop_watchdog_set_activity(what);
+    }
     if (!task->killed) {
         host->slice_instructions += HOOK_EVERY;
         if (host->instruction_budget == 0 || host->slice_instructions <= host->instruction_budget) return;
@@ -128,7 +135,11 @@ static void resume_task(lua_host *host, lua_task *task)
     host->current = task;
     host->slice_instructions = 0;
     host->stats.resumes++;
+    char what[96];
+    snprintf(what, sizeof what, "script %s", task->label);
+    loop_watchdog_set_activity(what);
     int status = lua_resume(T, host->L, nargs, &nresults);
+    loop_watchdog_set_activity(NULL);
     host->current = NULL;
     if (status == LUA_OK) {
         lua_pop(T, nresults);

@@ -12,6 +12,7 @@
 #include "gateway_session.h"
 #include "http.h"
 #include "log.h"
+#include "loop_watchdog.h"
 #include "lua_host.h"
 #include "script_watch.h"
 #include "store.h"
@@ -29,6 +30,7 @@ typedef struct app {
     script_watch *watch;
     gateway *gw;
     ws_context *ws;
+    loop_watchdog *watchdog;
     uv_timer_t stop_timer;
     bool stopping;
     int exit_status;
@@ -138,6 +140,8 @@ static void drain_loop(app *a)
  * in flight, then whatever handles remain on the loop. */
 static void shutdown_app(app *a)
 {
+    loop_watchdog_stop(a->watchdog);
+    a->watchdog = NULL;
     ws_context_destroy(a->ws); /* reports every gateway connection closed while the gateway still exists */
     gateway_destroy(a->gw);
     a->gw = NULL;
@@ -270,6 +274,7 @@ int main(int argc, char **argv)
         shutdown_app(&a);
         return 1;
     }
+    a.watchdog = loop_watchdog_start(a.loop, 1000);
     log_info("core", "running (SIGINT or SIGTERM stops)");
     uv_run(a.loop, UV_RUN_DEFAULT);
 

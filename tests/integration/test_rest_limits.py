@@ -1,7 +1,8 @@
 """The real binary's Discord REST path against the simulator's rate limits: buckets are waited out instead
 of hit, a 429 is retried without the script noticing, a POST is never repeated after a 5xx, a 401 makes
 later requests fail locally, and a Cloudflare ban is named in the log. Scripts reach REST through
-discord.send_message, so this also covers the Lua binding."""
+discord.send_message, so this also covers the Lua binding. Last, a script that hogs the event loop is named
+(file:line) by the loop watchdog."""
 import pathlib
 import time
 
@@ -111,4 +112,16 @@ def test_a_cloudflare_ban_is_named_and_nothing_more_is_sent(bot, sim, tmp_path):
     assert sim.interaction(hit["id"])["token"] not in run.process.stderr()
     assert run.rate_limited("cloudflare") == 1 and run.requests(MESSAGES) == 0
     assert run.posted("c") == []
+    run.stop()
+
+
+def test_a_blocked_loop_is_reported_with_the_script_line(bot, sim, tmp_path):
+    run = Run(bot, sim, tmp_path)
+    hit = sim.command("hog", channel="peon")
+    run.process.wait_for_log("the event loop is blocked")
+    run.process.wait_for_log("the event loop was blocked for")
+    lines = [line for line in run.process.stderr().splitlines() if "event loop" in line]
+    assert len(lines) == 2 and all("commands/hog.lua:" in line and "(/hog)" in line for line in lines), lines
+    # The core still answered: late, but the guard's deferral and the handler's reply went out.
+    assert sim.wait_events(hit["id"], 1)["events"]
     run.stop()
