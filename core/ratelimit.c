@@ -52,11 +52,12 @@ static void apply_bucket_headers(const rl_limiter *rl, bucket *b, const rl_respo
     if (r->have & RL_HAVE_LIMIT) b->limit = r->limit, b->informed = true;
     if (r->have & RL_HAVE_REMAINING) b->remaining = r->remaining, b->informed = true;
     if (r->have & RL_HAVE_RESET_AFTER) {
-        b->reset_at = now + (r->reset_after_ms < RL_MAX_HOLD_MS ? r->reset_after_ms : RL_MAX_HOLD_MS);
+        b->reset_at = now + (r->reset_after_ms < RL_MAX_HOLD_MS ? r->reset_after_ms : RL_MAX_HOLD_MS) +
+                      rl->cfg.reset_margin_ms;
     } else if ((r->have & RL_HAVE_RESET) && rl->wall_known) {
         uint64_t wall = rl_wall_now(rl, now);
         uint64_t left = r->reset_unix_ms > wall ? r->reset_unix_ms - wall : 0;
-        b->reset_at = now + (left < RL_MAX_HOLD_MS ? left : RL_MAX_HOLD_MS);
+        b->reset_at = now + (left < RL_MAX_HOLD_MS ? left : RL_MAX_HOLD_MS) + rl->cfg.reset_margin_ms;
     }
 }
 
@@ -113,6 +114,7 @@ void rl_config_defaults(rl_config *cfg)
     cfg->unlimited_in_flight = 4;
     cfg->bucket_idle_ms = 60000;
     cfg->route_idle_ms = 24ull * 3600 * 1000;
+    cfg->reset_margin_ms = 25;
 }
 
 static void *default_alloc(void *ud, size_t size)

@@ -28,12 +28,14 @@ class Run:
         sent, _, error = record["events"][1]["data"]["content"].partition("|")
         return int(sent.split()[1]), error
 
-    def inject(self, count, tag):
+    def inject(self, count, tag, channel=None):
         options = [{"name": "count", "type": 4, "value": count}, {"name": "tag", "type": 3, "value": tag}]
+        if channel:
+            options.append({"name": "channel", "type": 3, "value": channel})
         return self.sim.command("burst", options, channel="peon")
 
-    def posted(self, tag):
-        return [m["content"] for m in self.sim.messages("peon") if m["content"].startswith(tag + " ")]
+    def posted(self, tag, channel="peon"):
+        return [m["content"] for m in self.sim.messages(channel) if m["content"].startswith(tag + " ")]
 
     def requests(self, route):
         return self.sim.counters()["rest"]["requests"].get(route, 0)
@@ -55,6 +57,40 @@ def test_bucket_limit_is_waited_out_not_hit(bot, sim, tmp_path):
     assert time.monotonic() - started >= 1.8
     assert run.posted("w") == [f"w {i} @everyone" for i in range(1, 7)]
     assert run.rate_limited("user") == 0
+    run.stop()
+
+
+def test_concurrent_bursts_to_several_channels_keep_order_and_hit_no_limit(bot, sim, tmp_path):
+    sim.ratelimits(buckets=[{"routes": [MESSAGES], "limit": 5, "window": 1.0}])
+    run = Run(bot, sim, tmp_path)
+    channels = ["peon", "valheim-bob", "palworld-alice"]
+    hits = [run.inject(15, f"b{i}", channel) for i, channel in enumerate(channels)]
+    for hit in hits:  # three handlers at once, each with its own channel bucket
+        record = sim.wait_events(hit["id"], 2, timeout=30)
+        assert record["events"][1]["data"]["content"] == "sent 15|none"
+    for i, channel in enumerate(channels):
+        assert run.posted(f"b{i}", channel) == [f"b{i} {n} @everyone" for n in range(1, 16)]
+    assert run.rate_limited("user") == 0 and run.rate_limited("global") == 0
+    run.stop()
+
+
+def test_a_global_429_pauses_and_loses_nothing(bot, sim, tmp_path):
+    run = Run(bot, sim, tmp_path)
+    sim.rest_fault(MESSAGES_PATH, count=1, status=429, scope="global", retry_after=1.0)
+    started = time.monotonic()
+    assert run.burst(3, "g") == (3, "none")
+    assert time.monotonic() - started >= 0.9  # the pause was honoured
+    assert run.posted("g") == ["g 1 @everyone", "g 2 @everyone", "g 3 @everyone"]
+    assert run.rate_limited("global") == 1
+    run.stop()
+
+
+def test_a_read_is_retried_after_502s(bot, sim, tmp_path):
+    run = Run(bot, sim, tmp_path)
+    sim.rest_fault(r"^/channels/\d+$", count=2, status=502)
+    hit = sim.command("channel", channel="valheim-bob")
+    assert sim.wait_initial(hit["id"])["initial"]["data"]["content"] == "name valheim-bob"
+    assert sim.counters()["rest"]["5xx"] == 2
     run.stop()
 
 

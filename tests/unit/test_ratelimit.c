@@ -33,9 +33,14 @@ static void drain(rl_limiter *rl, uint64_t now, drained *d)
     }
 }
 
+/* Exact times are easier to read without the clock-slack margin; test_reset_margin covers it. */
 static rl_limiter *make(const rl_config *cfg)
 {
-    rl_limiter *rl = rl_create(cfg);
+    rl_config exact;
+    if (cfg) exact = *cfg;
+    else rl_config_defaults(&exact);
+    exact.reset_margin_ms = 0;
+    rl_limiter *rl = rl_create(&exact);
     CHECK(rl != NULL);
     return rl;
 }
@@ -279,6 +284,25 @@ static void test_one_in_flight_per_bucket(void)
     CHECK_INT(rl_submit(rl, 2, T0, "GET", "/x", 0, 0), RL_ERR_EXISTS);
     CHECK_INT(rl_submit(rl, 0, T0, "GET", "/x", 0, 0), RL_ERR_INVALID);
     CHECK_INT(rl_submit(rl, 99, T0, "GET", "nope", 0, 0), RL_ERR_INVALID);
+    rl_destroy(rl);
+}
+
+static void test_reset_margin(void)
+{
+    rl_config cfg;
+    rl_config_defaults(&cfg);
+    CHECK_INT(cfg.reset_margin_ms, 25);
+    rl_limiter *rl = rl_create(&cfg);
+    submit(rl, 1, T0, "PATCH", "/channels/1");
+    submit(rl, 2, T0, "PATCH", "/channels/1");
+    drained d;
+    drain(rl, T0, &d);
+    CHECK_INT(complete(rl, 1, T0 + 100, ok_response("chan", 2, 0, 2500)), RL_DONE);
+    CHECK_INT(rl_next_wakeup(rl, T0 + 100), 2525); /* never exactly at Discord's reset: a hair after */
+    drain(rl, T0 + 2600, &d);
+    CHECK_INT(d.sent_n, 0);
+    drain(rl, T0 + 2625, &d);
+    CHECK_INT(d.sent_n, 1);
     rl_destroy(rl);
 }
 
@@ -1712,6 +1736,7 @@ int main(void)
     RUN_TEST(test_fifo_under_many_submissions);
     RUN_TEST(test_one_in_flight_per_bucket);
     RUN_TEST(test_remaining_zero_holds_until_reset);
+    RUN_TEST(test_reset_margin);
     RUN_TEST(test_reset_epoch_fallback);
     RUN_TEST(test_global_limit_proactive);
     RUN_TEST(test_429_user_requeues_at_head);
