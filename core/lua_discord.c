@@ -1,4 +1,5 @@
-/* host.start_discord(method, path, body, reason): a Discord REST request from a script. It goes through
+/* host.start_discord(method, path, body, reason, files): a Discord REST request from a script. files is
+ * nil or a list of {name=, data=, content_type=} sent as files[n] with the body as payload_json. It goes through
  * discord_rest (so through the rate limiter) and wakes the task with {status, body, code} or nil, message.
  * The prelude's discord.* functions build paths and bodies on top of this. */
 #include <lauxlib.h>
@@ -10,6 +11,8 @@
 #include "lua_host_internal.h"
 
 #define SCRIPT_TIMEOUT_MS 15000u
+#define MAX_FILES 10
+#define MAX_FILE_BYTES (25u * 1024 * 1024)
 
 typedef struct discord_op {
     lua_task *task;
@@ -69,6 +72,34 @@ int lua_discord_start_request(lua_State *L)
     size_t body_len = 0;
     const char *body = luaL_optlstring(L, 3, NULL, &body_len);
     const char *reason = luaL_optstring(L, 4, NULL);
+    http_part files[MAX_FILES];
+    size_t file_count = 0;
+    if (!lua_isnoneornil(L, 5)) {
+        luaL_checktype(L, 5, LUA_TTABLE);
+        size_t n = (size_t)lua_rawlen(L, 5);
+        if (n > MAX_FILES) return luaL_error(L, "discord.request: at most %d files per message", MAX_FILES);
+        for (size_t i = 0; i < n; i++) {
+            lua_rawgeti(L, 5, (lua_Integer)i + 1);
+            if (!lua_istable(L, -1)) return luaL_error(L, "discord.request: files[%d] must be a table", (int)i + 1);
+            lua_getfield(L, -1, "name");
+            lua_getfield(L, -2, "data");
+            lua_getfield(L, -3, "content_type");
+            size_t len = 0;
+            const char *name = lua_tostring(L, -3), *data = lua_tolstring(L, -2, &len);
+            if (name == NULL || data == NULL || name[0] == '\0' || strpbrk(name, "/\\\"\r\n") != NULL)
+                return luaL_error(L, "discord.request: files[%d] needs a plain file name and string data",
+                                  (int)i + 1);
+            if (len > MAX_FILE_BYTES) return luaL_error(L, "discord.request: files[%d] is over 25 MiB", (int)i + 1);
+            static const char *const fields[MAX_FILES] = { "files[0]", "files[1]", "files[2]", "files[3]",
+                                                           "files[4]", "files[5]", "files[6]", "files[7]",
+                                                           "files[8]", "files[9]" };
+            /* The strings stay alive during the call: the files table (an argument) references them, and
+             * discord_rest copies everything before it returns. */
+            files[file_count++] = (http_part){ .name = fields[i], .filename = name,
+                                               .content_type = lua_tostring(L, -1), .data = data, .len = len };
+            lua_pop(L, 4);
+        }
+    }
     if (!allowed_method(method)) return luaL_error(L, "discord.request: unknown method '%s'", method);
     if (!safe_path(path) || strlen(path) > 1000)
         return luaL_error(L, "discord.request: '%s' is not an API path such as /channels/123/messages", path);
@@ -83,7 +114,8 @@ int lua_discord_start_request(lua_State *L)
     op->task = task;
     task->pending_ops++;
     discord_request req = { .method = method, .path = path, .json = body, .json_len = body_len,
-                            .audit_reason = reason, .timeout_ms = SCRIPT_TIMEOUT_MS };
+                            .files = files, .file_count = file_count, .audit_reason = reason,
+                            .timeout_ms = SCRIPT_TIMEOUT_MS };
     discord_rest_send(host->rest, &req, on_discord_done, op); /* answers from the loop, never in here */
     lua_pushboolean(L, 1);
     return 1;

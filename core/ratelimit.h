@@ -68,8 +68,9 @@ typedef struct rl_config {
     uint64_t bucket_idle_ms;        /* an idle bucket (nothing queued or in flight, reset passed) is freed
                                        after this. Default 60000 */
     uint64_t route_idle_ms;         /* a route's learned hash is forgotten after this long unused. 24 h */
-    uint32_t reset_margin_ms;       /* added to every bucket reset: our clock is ms-truncated and the answer
-                                       travelled, so waiting exactly Reset-After can land just early. 25 */
+    uint32_t reset_margin_ms;       /* added to every bucket reset and to the global window: our clock is
+                                       ms-truncated and requests travel, so waiting exactly Reset-After (or
+                                       exactly the window) can land just early. 25 */
     /* Allocator (tests inject failures); NULL = malloc/free. */
     void *(*alloc)(void *alloc_ud, size_t size);
     void (*dealloc)(void *alloc_ud, void *ptr);

@@ -125,7 +125,9 @@ static uint64_t window_free_at(const rl_limiter *rl)
 {
     uint32_t n = rl->cfg.global_per_second;
     if (n == 0 || rl->global_count < n) return 0;
-    return rl->global_sends[rl->global_next] + rl->cfg.global_window_ms; /* the oldest of the last n */
+    /* The oldest of the last n, plus the margin: requests reach Discord with some jitter, and one that
+     * arrives a hair early is counted in the previous second. */
+    return rl->global_sends[rl->global_next] + rl->cfg.global_window_ms + rl->cfg.reset_margin_ms;
 }
 
 void rl_window_record(rl_limiter *rl, uint64_t now)

@@ -77,11 +77,13 @@ end
 
 function discord.request(method, path, body, options)
   if type(method) ~= "string" or type(path) ~= "string" then
-    error("discord.request(method, path [, body [, {reason=}]])", 2)
+    error("discord.request(method, path [, body [, {reason=, files=}]])", 2)
   end
   local json = require("core.json")
   if type(body) == "table" then body = json.encode(body) end
-  local started, why = host.start_discord(method, path, body, options and options.reason)
+  local files = options and options.files
+  if files ~= nil and type(files) ~= "table" then error("files must be a list of {name=, data=}", 2) end
+  local started, why = host.start_discord(method, path, body, options and options.reason, files)
   if not started then return nil, why, 0 end
   local res, err = await(started)
   if not res then return nil, err, 0 end
@@ -99,27 +101,39 @@ function discord.request(method, path, body, options)
   return nil, string.format("Discord answered %d: %s", res.status, message), res.status
 end
 
--- A message is a string or a table; mentions never ping unless the script says so.
+-- A message is a string or a table; mentions never ping unless the script says so. `files` (a list of
+-- {name=, data=, content_type=}) go as attachments; the rest is the JSON payload.
 local function message_body(message)
   if type(message) == "string" then message = { content = message } end
   if type(message) ~= "table" then error("a message is a string or a table", 3) end
   local out = {}
-  for key, value in pairs(message) do out[key] = value end
+  for key, value in pairs(message) do
+    if key ~= "files" then out[key] = value end
+  end
   if out.allowed_mentions == nil then
     NO_PINGS = NO_PINGS or { parse = require("core.json").array() }
     out.allowed_mentions = NO_PINGS
   end
-  return out
+  local files = message.files
+  if files then
+    local attachments = {}
+    for i, file in ipairs(files) do
+      attachments[i] = { id = i - 1, filename = file.name }
+    end
+    out.attachments = attachments
+  end
+  return out, files and { files = files } or nil
 end
 
 function discord.send_message(channel_id, message)
-  return discord.request("POST", "/channels/" .. snowflake("channel_id", channel_id) .. "/messages",
-    message_body(message))
+  local body, options = message_body(message)
+  return discord.request("POST", "/channels/" .. snowflake("channel_id", channel_id) .. "/messages", body, options)
 end
 
 function discord.edit_message(channel_id, message_id, message)
+  local body, options = message_body(message)
   return discord.request("PATCH", "/channels/" .. snowflake("channel_id", channel_id) .. "/messages/"
-    .. snowflake("message_id", message_id), message_body(message))
+    .. snowflake("message_id", message_id), body, options)
 end
 
 function discord.delete_message(channel_id, message_id)

@@ -3,8 +3,10 @@ of hit, a 429 is retried without the script noticing, a POST is never repeated a
 later requests fail locally, and a Cloudflare ban is named in the log. Scripts reach REST through
 discord.send_message, so this also covers the Lua binding. Last, a script that hogs the event loop is named
 (file:line) by the loop watchdog."""
+import json
 import pathlib
 import time
+import urllib.request
 
 from botrun import FAKE_TOKEN, assert_clean_sanitizers
 
@@ -70,6 +72,34 @@ def test_concurrent_bursts_to_several_channels_keep_order_and_hit_no_limit(bot, 
         assert record["events"][1]["data"]["content"] == "sent 15|none"
     for i, channel in enumerate(channels):
         assert run.posted(f"b{i}", channel) == [f"b{i} {n} @everyone" for n in range(1, 16)]
+    assert run.rate_limited("user") == 0 and run.rate_limited("global") == 0
+    run.stop()
+
+
+def create_channel(sim, name):
+    """Through the simulator's REST API, as an admin would: the bot learns it from CHANNEL_CREATE."""
+    guild = sim.state()["guilds"][0]["id"]
+    request = urllib.request.Request(f"{sim.rest}/guilds/{guild}/channels", method="POST",
+                                     data=json.dumps({"name": name, "type": 0}).encode(),
+                                     headers={"Authorization": f"Bot {FAKE_TOKEN}", "Content-Type": "application/json",
+                                              "User-Agent": "peon-bot tests"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status in (200, 201)
+
+
+def test_500_sends_over_5_channels_all_delivered_in_order_without_a_429(bot, sim, tmp_path):
+    sim.ratelimits(buckets=[{"routes": [MESSAGES], "limit": 5, "window": 2.0}])
+    run = Run(bot, sim, tmp_path)
+    channels = ["peon", "valheim-bob", "palworld-alice", "extra-one", "extra-two"]
+    for name in channels[3:]:
+        create_channel(sim, name)
+    time.sleep(0.5)  # CHANNEL_CREATE reaches the bot's cache
+    hits = [run.inject(100, f"c{i}", channel) for i, channel in enumerate(channels)]
+    for hit in hits:  # 100 per channel at 5 per 2 s: about 40 s, the five channels in parallel
+        record = sim.wait_events(hit["id"], 2, timeout=90)
+        assert record["events"][1]["data"]["content"] == "sent 100|none"
+    for i, channel in enumerate(channels):
+        assert run.posted(f"c{i}", channel) == [f"c{i} {n} @everyone" for n in range(1, 101)]
     assert run.rate_limited("user") == 0 and run.rate_limited("global") == 0
     run.stop()
 
@@ -160,4 +190,13 @@ def test_a_blocked_loop_is_reported_with_the_script_line(bot, sim, tmp_path):
     assert len(lines) == 2 and all("commands/hog.lua:" in line and "(/hog)" in line for line in lines), lines
     # The core still answered: late, but the guard's deferral and the handler's reply went out.
     assert sim.wait_events(hit["id"], 1)["events"]
+    run.stop()
+
+
+def test_files_from_a_script_go_as_multipart_attachments(bot, sim, tmp_path):
+    run = Run(bot, sim, tmp_path)
+    hit = sim.command("attach", channel="peon")
+    assert sim.wait_initial(hit["id"])["initial"]["data"]["content"] == "posted 2"
+    message = [m for m in sim.messages("peon") if m["content"] == "logs attached"][0]
+    assert [(a["filename"], a["size"]) for a in message["attachments"]] == [("server.log", 5000), ("notes.txt", 5)]
     run.stop()
