@@ -126,10 +126,13 @@ local function option_spec(node, name)
   return nil
 end
 
--- custom_id "view:action:arg1:arg2" -> view, action, { args }
+-- custom_id "view:action:arg1:arg2" -> view, action, { args }; arguments holding ':' or '%' arrive
+-- percent-encoded (scripts/lib/ui.lua's ui.id does that) and are decoded here.
 local function split_custom_id(custom_id)
   local parts = {}
-  for piece in (custom_id .. ":"):gmatch("(.-):") do parts[#parts + 1] = piece end
+  for piece in (custom_id .. ":"):gmatch("(.-):") do
+    parts[#parts + 1] = piece:gsub("%%(%x%x)", function(hex) return string.char(tonumber(hex, 16)) end)
+  end
   local view, action = parts[1], parts[2]
   return view, action, { table.unpack(parts, 3) }
 end
