@@ -85,6 +85,17 @@ class BotProcess:
         self._close()
 
 
+def wait_until(condition, timeout=15, interval=0.05):
+    """Polls condition() until it returns something truthy; returns that, or None after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
 def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -4,7 +4,7 @@ scripts while a broken edit keeps the old set live."""
 import shutil
 import time
 
-from botrun import FAKE_TOKEN, REPO, assert_clean_sanitizers
+from botrun import FAKE_TOKEN, REPO, assert_clean_sanitizers, wait_until
 
 PUT_GLOBAL = "PUT /applications/{id}/commands"
 PUT_GUILD = "PUT /applications/{id}/guilds/{id}/commands"
@@ -20,13 +20,6 @@ def puts(sim, key=PUT_GLOBAL):
     return sim.counters()["rest"]["requests"].get(key, 0)
 
 
-def wait_until(condition, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def run_bot_once(bot, sim, scripts, data, **extra):
@@ -77,12 +70,12 @@ def test_watch_reloads_and_keeps_old_scripts_on_error(bot, sim, tmp_path):
     process = bot(DISCORD_TOKEN=FAKE_TOKEN, DISCORD_API_BASE=sim.rest, PEON_SCRIPTS_DIR=str(scripts),
                   PEON_WATCH="1").start()
     process.wait_for_log("watching")
-    assert wait_until(lambda: puts(sim) == 1)
+    assert wait_until(lambda: puts(sim) == 1, timeout=10)
 
     (scripts / "commands" / "hello.lua").write_text(
         "return { name = 'hello', description = 'Says hello', handler = function(ctx) ctx:reply('hi') end }\n")
     process.wait_for_log("reloaded 3 commands")
-    assert wait_until(lambda: puts(sim) == 2)
+    assert wait_until(lambda: puts(sim) == 2, timeout=10)
     assert "hello" in global_commands(sim)
 
     (scripts / "commands" / "hello.lua").write_text("return { name = 'hello', description = }\n")

@@ -7,19 +7,11 @@ import time
 
 import pytest
 
-from botrun import FAKE_TOKEN, assert_clean_sanitizers
+from botrun import FAKE_TOKEN, assert_clean_sanitizers, wait_until
 
 SCRIPTS = pathlib.Path(__file__).resolve().parent / "scripts_gateway"
 
 
-def wait_until(condition, timeout=15, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    return None
 
 
 class Run:

@@ -18,7 +18,7 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from botrun import FAKE_TOKEN, BotProcess  # noqa: E402
+from botrun import FAKE_TOKEN, BotProcess, wait_until  # noqa: E402
 from fakediscord.client import start_simulator  # noqa: E402
 
 FAULTS = [{"action": "drop"}, {"action": "close", "code": 1001}, {"action": "close", "code": 4000},
@@ -32,13 +32,6 @@ def rss_kib(pid):
     return 0
 
 
-def wait_until(condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def recorded(data_dir):
