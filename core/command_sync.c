@@ -152,6 +152,11 @@ static void start(command_sync *sync)
     send_put(sync);
 }
 
+bool command_sync_guild_scoped(const command_sync *sync)
+{
+    return sync != NULL && sync->guild_id != NULL;
+}
+
 command_sync *command_sync_create(discord_rest *rest, store *state, const char *guild_id)
 {
     command_sync *sync = calloc(1, sizeof *sync);

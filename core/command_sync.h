@@ -19,6 +19,8 @@ typedef void (*sync_done_fn)(sync_outcome outcome, const char *message, void *us
 /* guild_id NULL: global commands. */
 command_sync *command_sync_create(discord_rest *rest, store *state, const char *guild_id);
 void command_sync_destroy(command_sync *sync);
+/* True when commands go to one guild (DISCORD_GUILD_ID): Discord refuses global-only fields there. */
+bool command_sync_guild_scoped(const command_sync *sync);
 /* From READY; without it the first sync asks GET /applications/@me. */
 void command_sync_set_application(command_sync *sync, const char *application_id);
 /* `json` and `hash` are copied. Only one sync runs at a time: a later call while one is in flight is

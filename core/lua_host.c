@@ -262,7 +262,8 @@ static int build_command_json(lua_host *host, int commands_index, char *err, siz
         lua_rawseti(L, -4, ++n);
         lua_pop(L, 1);
     }
-    if (lua_pcall(L, 1, 2, 0) != LUA_OK) {
+    lua_pushboolean(L, command_sync_guild_scoped(host->sync));
+    if (lua_pcall(L, 2, 2, 0) != LUA_OK) {
         snprintf(err, errlen, "command validator failed: %s", lua_tostring(L, -1));
         lua_settop(L, top);
         return -1;

@@ -1,6 +1,6 @@
 -- Turns the command tables scripts return into Discord's application-command JSON, after checking every
 -- rule Discord would otherwise answer with a 400. Compiled into the binary (see CMakeLists.txt).
--- build(defs) -> json, hash            when every definition is valid
+-- build(defs, guild_scoped) -> json, hash            when every definition is valid
 --             -> nil, { {file=, hint=, message=}, ... }   otherwise (hint: text to find the line by)
 local json = require("core.json")
 
@@ -287,7 +287,7 @@ local function merged_options(def)
   return list
 end
 
-function M.check_command(def, file)
+function M.check_command(def, file, guild_scoped)
   local c = new_checker(file)
   local where = string.format("command %s", tostring(def.name))
   if not valid_name(def.name) then
@@ -313,8 +313,11 @@ function M.check_command(def, file)
       "description_localizations", 100, "localizations"),
     options = c:options(where, merged_options(def), 0),
     default_member_permissions = perms,
-    contexts = { 0 }, -- guild only: game servers belong to a community
   }
+  if not guild_scoped then
+    -- Game servers belong to a community: no DMs. Discord accepts `contexts` on global commands only.
+    command.contexts = { 0 }
+  end
   if #c.errors == 0 and size_of(command) > MAX_COMMAND_CHARS then
     c:fail("name", "%s: names, descriptions and choices add up to %d characters; Discord allows %d", where,
       size_of(command), MAX_COMMAND_CHARS)
@@ -337,11 +340,11 @@ local function fingerprint(text)
   return string.format("%016x", hash)
 end
 
--- defs: list of { def = <table>, file = <path> }.
-function M.build(defs)
+-- defs: list of { def = <table>, file = <path> }; guild_scoped: the commands go to one guild's route.
+function M.build(defs, guild_scoped)
   local commands, errors, names = {}, {}, {}
   for _, entry in ipairs(defs) do
-    local command, problems = M.check_command(entry.def, entry.file)
+    local command, problems = M.check_command(entry.def, entry.file, guild_scoped)
     for _, p in ipairs(problems) do errors[#errors + 1] = p end
     if names[command.name] then
       errors[#errors + 1] = { file = entry.file, hint = "name",

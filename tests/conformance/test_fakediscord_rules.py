@@ -140,6 +140,14 @@ def test_command_validation_and_create_counter(sim):
     run(rest(sim, "PUT", f"/applications/{app}/commands", good))
     assert sim.counters()["command_creates"] == 2  # re-sending the same names creates nothing
 
+    guild = sim.state()["guilds"][0]["id"]
+    scoped = [{"name": "ping", "description": "p", "contexts": [0]}]
+    status, body, _ = run(rest(sim, "PUT", f"/applications/{app}/guilds/{guild}/commands", scoped))
+    assert status == 400
+    assert body["errors"]["0"]["contexts"]["_errors"][0]["code"] == "APPLICATION_COMMAND_GUILD_FIELD_NOT_ALLOWED"
+    status, _, _ = run(rest(sim, "PUT", f"/applications/{app}/commands", scoped))
+    assert status == 200  # the same field is fine on the global route
+
 
 def test_rate_limit_headers_429_and_global(sim):
     channel = sim.state()["guilds"][0]["channels"][0]["id"]

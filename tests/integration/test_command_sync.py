@@ -20,8 +20,6 @@ def puts(sim, key=PUT_GLOBAL):
     return sim.counters()["rest"]["requests"].get(key, 0)
 
 
-
-
 def run_bot_once(bot, sim, scripts, data, **extra):
     process = bot(DISCORD_TOKEN=FAKE_TOKEN, DISCORD_API_BASE=sim.rest, PEON_SCRIPTS_DIR=str(scripts),
                   PEON_DATA_DIR=str(data), **extra).start()
@@ -43,6 +41,7 @@ def test_sync_only_when_definitions_change(bot, sim, tmp_path):
     assert puts(sim) == 1
     assert sorted(global_commands(sim)) == ["ping", "reload"]
     assert global_commands(sim)["reload"]["default_member_permissions"] == "32"
+    assert global_commands(sim)["ping"]["contexts"] == [0]  # guild-only, no DMs
     assert "registered with Discord" in first.stderr()
 
     second = run_bot_once(bot, sim, scripts, data)
@@ -60,9 +59,13 @@ def test_sync_only_when_definitions_change(bot, sim, tmp_path):
 def test_guild_commands_when_guild_is_set(bot, sim, tmp_path):
     scripts = copy_scripts(tmp_path)
     guild = sim.state()["guilds"][0]["id"]
-    run_bot_once(bot, sim, scripts, tmp_path / "data", DISCORD_GUILD_ID=guild)
+    process = run_bot_once(bot, sim, scripts, tmp_path / "data", DISCORD_GUILD_ID=guild)
     assert puts(sim, PUT_GUILD) == 1 and puts(sim) == 0
-    assert sorted(c["name"] for c in sim.state()["commands"][guild]) == ["ping", "reload"]
+    stored = {c["name"]: c for c in sim.state()["commands"][guild]}
+    assert sorted(stored) == ["ping", "reload"]
+    # Discord refuses global-only fields on a guild route; the global set keeps commands out of DMs.
+    assert "contexts" not in stored["ping"] and "integration_types" not in stored["ping"]
+    assert "registered with Discord (this server only)" in process.stderr()
 
 
 def test_watch_reloads_and_keeps_old_scripts_on_error(bot, sim, tmp_path):

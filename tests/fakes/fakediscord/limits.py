@@ -252,9 +252,18 @@ def _size(command):
     return total
 
 
-def check_command(command, path=()):
+# Fields Discord documents as "global commands only"; a guild route refuses them.
+GLOBAL_ONLY_FIELDS = ("contexts", "integration_types")
+
+
+def check_command(command, path=(), guild_scoped=False):
     bad = Invalid()
     kind = command.get("type", 1)
+    if guild_scoped:
+        for field in GLOBAL_ONLY_FIELDS:
+            if command.get(field) is not None:
+                bad.add((*path, field), "APPLICATION_COMMAND_GUILD_FIELD_NOT_ALLOWED",
+                        f"{field} is only allowed for global commands")
     if kind == 1 and not _valid_name(command.get("name")):
         bad.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
     if kind == 1:

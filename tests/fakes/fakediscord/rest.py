@@ -195,7 +195,8 @@ async def put_commands(request):
     from .errors import Invalid
     bad = Invalid()
     for i, command in enumerate(body):
-        problems = limits.check_command(command if isinstance(command, dict) else {}, path=(i,))
+        problems = limits.check_command(command if isinstance(command, dict) else {}, path=(i,),
+                                        guild_scoped=scope != "global")
         for path, node in _flatten(problems.tree):
             for e in node:
                 bad.add(path, e["code"], e["message"])
@@ -223,7 +224,7 @@ async def post_command(request):
     world = request.app["world"]
     scope = scope_of(request)
     body, _ = await read_body(request)
-    bad = limits.check_command(body or {})
+    bad = limits.check_command(body or {}, guild_scoped=scope != "global")
     if bad:
         return bad.response()
     existing = world.commands.setdefault(scope, {})
