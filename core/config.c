@@ -12,6 +12,7 @@
 
 #include "dotenv.h"
 #include "gateway_shards.h"
+#include "tz.h"
 
 const char config_token_help[] =
     "DISCORD_TOKEN is not set. Create an application at https://discord.com/developers/applications, "
@@ -91,18 +92,12 @@ static int parse_bool(const char *text, bool *out)
     return -1;
 }
 
-/* An IANA name must exist in the zone database; UTC is always available. */
-static bool valid_timezone(const char *zone)
+/* The zone must load as the timer parser will load it (a real TZif file, not just any path); UTC is built in. */
+static bool valid_timezone(const char *zone, char *why, size_t whylen)
 {
-    if (strcmp(zone, "UTC") == 0) return true;
-    if (zone[0] == '/' || strstr(zone, "..") != NULL || strlen(zone) > 64) return false;
-    for (const char *p = zone; *p; p++)
-        if (!isalnum((unsigned char)*p) && strchr("/_+-", *p) == NULL) return false;
-    const char *dir = getenv("TZDIR");
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    tz_zone *loaded = tz_load(zone, why, whylen);
+    tz_free(loaded);
+    return loaded != NULL;
 }
 
 /* Discord channel names: lower-case letters, digits, '-' and '_', 1..100 characters. */
@@ -198,15 +193,17 @@ static int load_values(peon_config *cfg, const lookup *lk, char *err, size_t err
 
     v = lookup_with_legacy(lk, "PEON_LANGUAGE", "LANGUAGE");
     if (v != NULL && strcmp(v, "english") == 0) v = "en";
-    if (v != NULL && strcmp(v, "en") != 0)
-        return fail(err, errlen, "PEON_LANGUAGE must be one of: en; got \"%s\"%s", v, "");
+    if (v != NULL && strcmp(v, "german") == 0) v = "de";
+    if (v != NULL && strcmp(v, "en") != 0 && strcmp(v, "de") != 0)
+        return fail(err, errlen, "PEON_LANGUAGE must be one of: en, de; got \"%s\"%s", v, "");
     if (set_string(&cfg->language, v ? v : "en") != 0) return -1;
 
     v = lookup_get(lk, "TIMEZONE");
-    if (v != NULL && !valid_timezone(v))
+    char tz_why[200] = "";
+    if (v != NULL && !valid_timezone(v, tz_why, sizeof tz_why))
         return fail(err, errlen,
                     "TIMEZONE must be an IANA time zone such as UTC, Europe/Berlin or America/New_York "
-                    "(one that exists under /usr/share/zoneinfo), got \"%s\"%s", v, "");
+                    "(one that exists under /usr/share/zoneinfo), got \"%s\": %s", v, tz_why);
     if (set_string(&cfg->timezone, v ? v : "UTC") != 0) return -1;
 
     v = lookup_get(lk, "PEON_SHARDS");

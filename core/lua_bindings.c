@@ -167,56 +167,62 @@ static const char *opt_string_field(lua_State *L, int idx, const char *name, con
     return value;
 }
 
-static int start_http(lua_State *L)
+/* Reads a request table at idx into req; header strings stay owned by the table (http_send copies). */
+static void read_http_request(lua_State *L, int idx, http_request *req, http_header *headers)
 {
-    lua_task *task = require_task(L, "http.request");
-    lua_host *host = task->host;
-    luaL_checktype(L, 1, LUA_TTABLE);
-    if (host->http == NULL) return script_error(L, "http.request is not available in this host");
-    const char *method = opt_string_field(L, 1, "method", "GET");
-    const char *url = opt_string_field(L, 1, "url", NULL);
+    const char *method = opt_string_field(L, idx, "method", "GET");
+    const char *url = opt_string_field(L, idx, "url", NULL);
     if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
-        return script_error(L, "http.request: 'url' must be an http:// or https:// URL");
+        script_error(L, "http.request: 'url' must be an http:// or https:// URL");
     size_t body_len = 0;
-    lua_getfield(L, 1, "body");
-    if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)
-        return script_error(L, "http.request: 'body' must be a string");
+    lua_getfield(L, idx, "body");
+    if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING) script_error(L, "http.request: 'body' must be a string");
     const char *body = lua_isnil(L, -1) ? NULL : lua_tolstring(L, -1, &body_len);
     lua_pop(L, 1);
-    lua_getfield(L, 1, "timeout");
+    lua_getfield(L, idx, "timeout");
     lua_Number timeout = luaL_optnumber(L, -1, DEFAULT_HTTP_TIMEOUT_S);
     lua_pop(L, 1);
     if (!(timeout > 0 && timeout <= MAX_HTTP_TIMEOUT_S))
-        return script_error(L, "http.request: 'timeout' must be between 0 and %d seconds", (int)MAX_HTTP_TIMEOUT_S);
-    lua_getfield(L, 1, "retries");
+        script_error(L, "http.request: 'timeout' must be between 0 and %d seconds", (int)MAX_HTTP_TIMEOUT_S);
+    lua_getfield(L, idx, "retries");
     lua_Integer retries = luaL_optinteger(L, -1, 0);
     lua_pop(L, 1);
 
-    http_header headers[MAX_HTTP_HEADERS];
     size_t header_count = 0;
-    lua_getfield(L, 1, "headers");
+    lua_getfield(L, idx, "headers");
     if (lua_istable(L, -1)) {
         lua_pushnil(L);
         while (lua_next(L, -2) != 0) {
-            if (header_count == MAX_HTTP_HEADERS) return script_error(L, "http.request: too many headers");
+            if (header_count == MAX_HTTP_HEADERS) script_error(L, "http.request: too many headers");
             if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
-                return script_error(L, "http.request: headers must map names to string values");
+                script_error(L, "http.request: headers must map names to string values");
             headers[header_count].name = lua_tostring(L, -2);
             headers[header_count].value = lua_tostring(L, -1);
             header_count++;
             lua_pop(L, 1);
         }
     }
-    lua_pop(L, 1); /* header strings stay referenced by the request table during http_send (it copies) */
-
-    http_op *op = calloc(1, sizeof *op);
-    if (op == NULL) return script_error(L, "http.request: out of memory");
-    op->task = task;
-    http_request req = {
+    lua_pop(L, 1);
+    *req = (http_request){
         .method = method, .url = url, .headers = headers, .header_count = header_count,
         .body = body, .body_len = body_len, .timeout_ms = (uint32_t)(timeout * 1000.0),
         .max_retries = (uint8_t)(retries < 0 ? 0 : retries > 5 ? 5 : retries),
     };
+}
+
+static int start_http(lua_State *L)
+{
+    lua_task *task = require_task(L, "http.request");
+    lua_host *host = task->host;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (host->http == NULL) return script_error(L, "http.request is not available in this host");
+    http_header headers[MAX_HTTP_HEADERS];
+    http_request req;
+    read_http_request(L, 1, &req, headers);
+
+    http_op *op = calloc(1, sizeof *op);
+    if (op == NULL) return script_error(L, "http.request: out of memory");
+    op->task = task;
     http_send(host->http, &req, on_http_done, op);
     if (op->failed_early) {
         lua_pushnil(L);
@@ -227,6 +233,158 @@ static int start_http(lua_State *L)
     op->submitted = true;
     task->pending_ops++;
     lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ---- http.request_all: several requests in flight at once, one wake-up when the last one is done ---- */
+
+typedef struct batch_result {
+    long status;
+    char *body;                  /* NULL: failed, see error */
+    size_t body_len;
+    double elapsed_ms;
+    char error[200];
+    const char *error_name;
+} batch_result;
+
+typedef struct http_batch {
+    size_t total, remaining;
+    lua_task *task;
+    batch_result results[];
+} http_batch;
+
+typedef struct batch_slot {
+    http_batch *batch;
+    size_t index;
+} batch_slot;
+
+static void free_batch(http_batch *batch)
+{
+    for (size_t i = 0; i < batch->total; i++) free(batch->results[i].body);
+    free(batch);
+}
+
+/* Runs when the task resumes: { {status=, body=, elapsed_ms=} or {error=, kind=}, ... } in request order. */
+static int push_batch(lua_State *T, void *data)
+{
+    http_batch *batch = data;
+    if (T != NULL && lua_checkstack(T, 4)) {
+        lua_createtable(T, (int)batch->total, 0);
+        for (size_t i = 0; i < batch->total; i++) {
+            const batch_result *r = &batch->results[i];
+            lua_createtable(T, 0, 3);
+            if (r->body != NULL) {
+                lua_pushinteger(T, r->status);
+                lua_setfield(T, -2, "status");
+                lua_pushlstring(T, r->body, r->body_len);
+                lua_setfield(T, -2, "body");
+                lua_pushnumber(T, r->elapsed_ms);
+                lua_setfield(T, -2, "elapsed_ms");
+            } else {
+                lua_pushstring(T, r->error);
+                lua_setfield(T, -2, "error");
+                lua_pushstring(T, r->error_name);
+                lua_setfield(T, -2, "kind");
+            }
+            lua_rawseti(T, -2, (lua_Integer)i + 1);
+        }
+        free_batch(batch);
+        return 1;
+    }
+    free_batch(batch);
+    return 0;
+}
+
+/* A task that already ended (killed, or the host shutting down) gets nothing; the batch just goes. */
+static void deliver_batch(http_batch *batch)
+{
+    lua_task *task = batch->task;
+    if (task->finished) {
+        free_batch(batch);
+        lua_task_release_op(task);
+        return;
+    }
+    lua_task_wake_later(task, push_batch, batch);
+}
+
+static void on_batch_part(const http_response *res, void *user)
+{
+    batch_slot *slot = user;
+    http_batch *batch = slot->batch;
+    batch_result *r = &batch->results[slot->index];
+    free(slot);
+    r->status = res->status;
+    r->elapsed_ms = res->elapsed_ms;
+    if (res->error == HTTP_OK && (r->body = malloc(res->body_len + 1)) != NULL) {
+        memcpy(r->body, res->body, res->body_len);
+        r->body_len = res->body_len;
+    } else {
+        snprintf(r->error, sizeof r->error, "%s", res->error == HTTP_OK ? "out of memory" : res->error_message);
+        r->error_name = res->error == HTTP_OK ? "memory" : http_error_name(res->error);
+    }
+    if (--batch->remaining == 0) deliver_batch(batch);
+}
+
+static int start_http_all(lua_State *L)
+{
+    lua_task *task = require_task(L, "http.request_all");
+    lua_host *host = task->host;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (host->http == NULL) return script_error(L, "http.request_all is not available in this host");
+    size_t total = (size_t)luaL_len(L, 1);
+    if (total == 0 || total > 64) return script_error(L, "http.request_all: give 1 to 64 requests");
+    /* Every table is checked before anything is sent, so a bad entry never leaves requests half-started. */
+    http_header headers[MAX_HTTP_HEADERS];
+    http_request req;
+    for (size_t i = 1; i <= total; i++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)i) != LUA_TTABLE) return script_error(L, "http.request_all: entry %d is not a table", (int)i);
+        read_http_request(L, lua_gettop(L), &req, headers);
+        lua_pop(L, 1);
+    }
+    http_batch *batch = calloc(1, sizeof *batch + total * sizeof(batch_result));
+    if (batch == NULL) return script_error(L, "http.request_all: out of memory");
+    batch->total = batch->remaining = total;
+    batch->task = task;
+    task->pending_ops++; /* one op for the batch, consumed when push_batch delivers */
+    for (size_t i = 1; i <= total; i++) {
+        lua_rawgeti(L, 1, (lua_Integer)i);
+        read_http_request(L, lua_gettop(L), &req, headers);
+        batch_slot *slot = malloc(sizeof *slot);
+        if (slot == NULL) {
+            batch_result *r = &batch->results[i - 1];
+            snprintf(r->error, sizeof r->error, "out of memory");
+            r->error_name = "memory";
+            if (--batch->remaining == 0) deliver_batch(batch);
+        } else {
+            *slot = (batch_slot){ batch, i - 1 };
+            http_send(host->http, &req, on_batch_part, slot);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ---- spawn: a new task beside the caller (background refreshes, fan-out) ---- */
+
+/* host.spawn(fn, ...) -> task id. The new task starts on the next loop iteration with its own budget. */
+static int host_spawn(lua_State *L)
+{
+    lua_host *host = require_task(L, "spawn")->host;
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    int nargs = lua_gettop(L) - 1;
+    char label[64] = "spawned task";
+    lua_Debug ar;
+    if (lua_getstack(L, 2, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        snprintf(label, sizeof label, "spawned at %.40s:%d", ar.short_src, ar.currentline);
+    lua_State *M = host->L;
+    if (L != M) {
+        if (!lua_checkstack(M, nargs + 1)) return script_error(L, "spawn: too many arguments");
+        lua_xmove(L, M, nargs + 1);
+    }
+    int64_t id = lua_task_start(host, nargs, label, NULL, NULL);
+    if (id < 0) return script_error(L, "spawn: out of memory");
+    lua_pushinteger(L, id);
     return 1;
 }
 
@@ -292,7 +450,9 @@ static int host_reload(lua_State *L)
 {
     lua_host *host = host_of(L);
     char err[4096];
+    uint64_t started = uv_hrtime();
     int count = lua_host_load(host, err, sizeof err);
+    double elapsed_ms = (double)(uv_hrtime() - started) / 1e6;
     if (count < 0) {
         log_error("lua", "reload (%s) failed, the previous scripts stay live: %s", luaL_optstring(L, 1, "script"),
                   err);
@@ -300,8 +460,18 @@ static int host_reload(lua_State *L)
         lua_pushstring(L, err);
         return 2;
     }
-    log_info("lua", "reloaded %d commands (%s)", count, luaL_optstring(L, 1, "script"));
+    log_info("lua", "reloaded %d commands in %.1f ms (%s)", count, elapsed_ms, luaL_optstring(L, 1, "script"));
     lua_pushinteger(L, count);
+    lua_pushnil(L);
+    lua_pushnumber(L, elapsed_ms);
+    return 3;
+}
+
+/* host.commands_json() -> the live generation's application commands as Discord gets them (a JSON array). */
+static int host_commands_json(lua_State *L)
+{
+    lua_host *host = host_of(L);
+    lua_pushstring(L, host->commands_json ? host->commands_json : "[]");
     return 1;
 }
 
@@ -369,11 +539,15 @@ void lua_bindings_push_host_table(lua_host *host)
 {
     lua_State *L = host->L;
     static const luaL_Reg functions[] = {
-        { "start_sleep", start_sleep }, { "start_http", start_http }, { "log", host_log },
+        { "start_sleep", start_sleep }, { "start_http", start_http }, { "start_http_all", start_http_all }, { "log", host_log },
         { "store_get", host_store_get }, { "store_set", host_store_set }, { "store_delete", host_store_delete },
         { "start_answer", lua_interactions_start_answer }, { "generation", host_generation },
         { "traceback", host_traceback }, { "reload", host_reload }, { "start_sync", start_sync },
         { "start_discord", lua_discord_start_request },
+        { "orc_list", lua_registry_list }, { "orc_put", lua_registry_put }, { "orc_delete", lua_registry_delete },
+        { "config", lua_registry_config }, { "spawn", host_spawn }, { "commands_json", host_commands_json },
+        { "parse_timer", lua_time_parse_timer }, { "format_time", lua_time_format },
+        { "stats", lua_stats_push },
         { NULL, NULL },
     };
     luaL_newlib(L, functions);

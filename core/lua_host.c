@@ -49,6 +49,20 @@ static int host_panic(lua_State *L)
     return 0;
 }
 
+/* load() for text only: a binary chunk can crash the VM, so the mode argument is always "t". */
+static int text_only_load(lua_State *L)
+{
+    int nargs = lua_gettop(L);
+    if (nargs > 4) lua_settop(L, nargs = 4);
+    if (nargs < 3) lua_settop(L, 3);
+    lua_pushstring(L, "t");
+    lua_replace(L, 3);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, nargs < 3 ? 3 : nargs, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
 /* Only what a command script needs: no io, no os.execute/getenv/remove, no debug, no raw file loading. */
 static void open_curated_libs(lua_State *L)
 {
@@ -75,6 +89,21 @@ static void open_curated_libs(lua_State *L)
         lua_pushnil(L);
         lua_setfield(L, -2, unsafe_os[i]);
     }
+    lua_pop(L, 1);
+    /* string.dump produces the binary chunks load() refuses; nothing legitimate needs it here. */
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    lua_getglobal(L, "load");
+    lua_pushcclosure(L, text_only_load, 1);
+    lua_setglobal(L, "load");
+    /* A locked metatable on the globals: no script can hook every global lookup of every other script. */
+    lua_pushglobaltable(L);
+    lua_newtable(L);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
     lua_pop(L, 1);
 }
 
@@ -420,6 +449,9 @@ int lua_host_load(lua_host *host, char *err, size_t errlen)
     host->command_count = count;
     lua_settop(L, top);
     lua_gc(L, LUA_GCCOLLECT);
+    /* Scripts start their background work (cache refreshes, pollers) from `events.LOAD`, once per
+     * generation; the previous generation's loops see they are retired (peon.every) and end. */
+    lua_host_event(host, "LOAD", 0, "{}", 2);
     return (int)count;
 }
 
@@ -496,6 +528,7 @@ lua_host *lua_host_create(const lua_host_options *opts, char *err, size_t errlen
     host->state = opts->state;
     host->rest = opts->rest;
     host->sync = opts->sync;
+    host->config = opts->config;
     if (snprintf(host->scripts_dir, sizeof host->scripts_dir, "%s", opts->scripts_dir) >=
         (int)sizeof host->scripts_dir) {
         snprintf(err, errlen, "PEON_SCRIPTS_DIR is too long");

@@ -23,6 +23,7 @@ typedef struct lua_host_options {
     struct store *state;             /* NULL: store.* reports "not available" */
     struct discord_rest *rest;       /* NULL: interaction answers report "Discord is not connected" */
     struct command_sync *sync;       /* NULL: /reload does not re-register commands */
+    const struct peon_config *config; /* NULL: scripts see defaults */
     uint64_t instruction_budget;     /* per resume, 0 = 200 million */
 } lua_host_options;
 

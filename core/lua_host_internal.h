@@ -52,6 +52,7 @@ struct lua_host {
     struct sleep_op *sleeps;       /* pending sleep timers, closed at shutdown */
     struct discord_rest *rest;     /* NULL until Discord is configured: answers then fail clearly */
     struct command_sync *sync;
+    const struct peon_config *config; /* may be NULL (tests of the host alone) */
     struct ix_record *interactions;
     int64_t next_interaction;
     int64_t next_task_id;
@@ -83,7 +84,20 @@ lua_task *lua_host_require_task(lua_State *L, const char *what);
 /* lua_discord.c: host.start_discord, the binding behind discord.* (Discord REST through the limiter). */
 int lua_discord_start_request(lua_State *L);
 
+/* lua_registry.c: the orchestrator registry and the non-secret configuration. */
+int lua_registry_list(lua_State *L);
+int lua_registry_put(lua_State *L);
+int lua_registry_delete(lua_State *L);
+int lua_registry_config(lua_State *L);
+
 /* lua_interactions.c: the binding behind ctx answers. */
 int lua_interactions_start_answer(lua_State *L);
+
+/* lua_time.c: host.parse_timer and host.format_time (timer_parse.h, time_format.h; zones cached per state). */
+int lua_time_parse_timer(lua_State *L);
+int lua_time_format(lua_State *L);
+
+/* lua_stats.c: host.stats(), the REST limiter and Lua host counters for /debug. */
+int lua_stats_push(lua_State *L);
 
 #endif

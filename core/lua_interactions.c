@@ -39,7 +39,12 @@ struct answer_op {
     int callback_type;          /* for core-sent callbacks */
     char *payload;
     size_t payload_len;
+    http_part *files;           /* attachments (owned copies), sent as multipart with the payload */
+    size_t file_count;
 };
+
+#define MAX_ANSWER_FILES 10
+#define MAX_ANSWER_FILE_BYTES (25u * 1024 * 1024)
 
 static void release(ix_record *rec);
 static void run_answer(answer_op *op);
@@ -68,9 +73,22 @@ static ix_record *find_record(lua_host *host, int64_t handle)
     return NULL;
 }
 
+static void free_files(answer_op *op)
+{
+    for (size_t i = 0; i < op->file_count; i++) {
+        free((char *)op->files[i].filename);
+        free((char *)op->files[i].content_type);
+        free((char *)op->files[i].data);
+    }
+    free(op->files);
+    op->files = NULL;
+    op->file_count = 0;
+}
+
 static void free_op(answer_op *op)
 {
     ix_record *rec = op->rec;
+    free_files(op);
     free(op->payload);
     free(op);
     release(rec);
@@ -188,7 +206,7 @@ static void send_rest(ix_record *rec, answer_op *op, const char *method, const c
      * the limiter then fails the request at once instead of sending it late. */
     uint64_t deadline = initial ? rec->machine.guard_at_ms + (3000 - IX_GUARD_AFTER_MS) : rec->machine.token_expires_ms;
     discord_request req = { .method = method, .path = path, .json = json, .json_len = json_len,
-                            .deadline_ms = deadline };
+                            .files = op->files, .file_count = op->file_count, .deadline_ms = deadline };
     discord_rest_send(rec->host->rest, &req, on_rest_done, call);
 }
 
@@ -358,6 +376,52 @@ static int ask_from_name(const char *name, ix_ask *out)
 }
 
 /* host.start_answer(handle, ask, payload_json): an answer op for the running task. */
+static char *copy_bytes(const char *data, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (copy != NULL) {
+        memcpy(copy, data, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+/* files: { {name=, data=, content_type=}, ... } copied into the op (it may wait behind the initial
+ * answer). On failure pushes a message and returns -1. */
+static int copy_files(lua_State *L, int idx, answer_op *op)
+{
+    static const char *const fields[MAX_ANSWER_FILES] = { "files[0]", "files[1]", "files[2]", "files[3]",
+                                                          "files[4]", "files[5]", "files[6]", "files[7]",
+                                                          "files[8]", "files[9]" };
+    if (!lua_istable(L, idx)) return lua_pushstring(L, "files must be a list of {name=, data=}"), -1;
+    size_t n = (size_t)lua_rawlen(L, idx);
+    if (n == 0) return 0;
+    if (n > MAX_ANSWER_FILES) return lua_pushfstring(L, "at most %d files per message", MAX_ANSWER_FILES), -1;
+    if ((op->files = calloc(n, sizeof *op->files)) == NULL) return lua_pushstring(L, "out of memory"), -1;
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, idx, (lua_Integer)i + 1);
+        if (!lua_istable(L, -1)) return lua_pushfstring(L, "files[%d] must be a table", (int)i + 1), -1;
+        lua_getfield(L, -1, "name");
+        lua_getfield(L, -2, "data");
+        lua_getfield(L, -3, "content_type");
+        size_t len = 0;
+        const char *name = lua_tostring(L, -3), *data = lua_tolstring(L, -2, &len), *type = lua_tostring(L, -1);
+        if (name == NULL || data == NULL || name[0] == '\0' || strlen(name) > 200 || strpbrk(name, "/\\\"\r\n"))
+            return lua_pushfstring(L, "files[%d] needs a plain file name and string data", (int)i + 1), -1;
+        if (len > MAX_ANSWER_FILE_BYTES) return lua_pushfstring(L, "files[%d] is over 25 MiB", (int)i + 1), -1;
+        http_part *part = &op->files[op->file_count++];
+        part->name = fields[i];
+        part->filename = copy_bytes(name, strlen(name));
+        part->content_type = type ? copy_bytes(type, strlen(type)) : NULL;
+        part->data = copy_bytes(data, len);
+        part->len = len;
+        lua_pop(L, 4);
+        if (part->filename == NULL || part->data == NULL || (type != NULL && part->content_type == NULL))
+            return lua_pushstring(L, "out of memory"), -1;
+    }
+    return 0;
+}
+
 int lua_interactions_start_answer(lua_State *L)
 {
     void *ud;
@@ -372,6 +436,10 @@ int lua_interactions_start_answer(lua_State *L)
     const char *payload = luaL_optlstring(L, 3, NULL, &len);
     answer_op *op = new_op(rec, host->current, ask, payload, len);
     if (op == NULL) return luaL_error(L, "out of memory");
+    if (!lua_isnoneornil(L, 4) && copy_files(L, 4, op) != 0) {
+        free_op(op);
+        return luaL_error(L, "%s", lua_tostring(L, -1));
+    }
     host->current->pending_ops++;
     run_answer(op);
     lua_pushboolean(L, 1);

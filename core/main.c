@@ -213,6 +213,13 @@ int main(int argc, char **argv)
         return 1;
     }
     log_info("store", "%s open (schema version %d)", store_path(a.state), store_schema_version(a.state));
+    if (a.cfg.orchestrator_url != NULL) {
+        /* PEON_ORCHESTRATOR_URL/LOCAL_API_KEY keep an orchestrator named "local" registered, as configured. */
+        if (store_orc_put(a.state, "local", a.cfg.orchestrator_url, a.cfg.local_api_key, "env", err, sizeof err) != 0)
+            log_warn("store", "cannot register the local orchestrator: %s", err);
+        else
+            log_info("store", "orchestrator \"local\" registered from PEON_ORCHESTRATOR_URL/LOCAL_API_KEY");
+    }
 
     a.loop = uv_default_loop();
     char user_agent[128];
@@ -235,7 +242,7 @@ int main(int argc, char **argv)
     }
 
     lua_host_options lua_opts = { .scripts_dir = a.cfg.scripts_dir, .loop = a.loop, .http = a.http,
-                                  .state = a.state, .rest = a.rest, .sync = a.sync };
+                                  .state = a.state, .rest = a.rest, .sync = a.sync, .config = &a.cfg };
     a.lua = lua_host_create(&lua_opts, err, sizeof err);
     if (a.lua == NULL) {
         log_error("lua", "%s", err);

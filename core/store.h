@@ -20,6 +20,19 @@ int store_kv_set(store *st, const char *ns, const char *key, const char *value, 
 char *store_kv_get(store *st, const char *ns, const char *key);
 int store_kv_delete(store *st, const char *ns, const char *key);
 
+/* The orchestrator registry (store_orchestrators.c), in registration order. */
+typedef struct store_orc {
+    char *name, *url, *api_key, *source; /* source: "user" (registered from Discord) or "env" */
+    long long created_at;
+} store_orc;
+int store_orc_list(store *st, store_orc **out, size_t *count);
+void store_orc_list_free(store_orc *list, size_t count);
+/* Adds, or replaces url/key/source of the entry with that name. */
+int store_orc_put(store *st, const char *name, const char *url, const char *api_key, const char *source,
+                  char *err, size_t errlen);
+/* 1 removed, 0 no such name, -1 error. */
+int store_orc_delete(store *st, const char *name);
+
 /* The handle, for modules that own their own tables (schedules, boards...). */
 struct sqlite3 *store_db(store *st);
 

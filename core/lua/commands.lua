@@ -119,14 +119,37 @@ function Checker:choices(where, spec, kind, hint)
       out[#out + 1] = {
         name = name, value = value,
         name_localizations = type(choice) == "table"
-          and self:localizations(where, choice.name_localizations, "name_localizations", 100, name) or nil,
+          and self:localizations(where, choice.name_localizations, "choice name_localizations", 100, name) or nil,
       }
     end
   end
   return out
 end
 
+-- What an option table may hold; anything else is a typo that Discord would silently never see.
+local OPTION_KEYS = {}
+for key in ("name description type required choices autocomplete min max min_value max_value min_length "
+  .. "max_length channel_types name_localizations description_localizations"):gmatch("%S+") do
+  OPTION_KEYS[key] = true
+end
+
+function Checker:unknown_keys(where, spec, hint)
+  for key in pairs(spec) do
+    if not OPTION_KEYS[key] then
+      self:fail(hint, "%s: unknown field '%s' (options take: name, description, type, required, choices, "
+        .. "autocomplete, min/max, min_length/max_length, channel_types, name/description_localizations)", where,
+        tostring(key))
+    end
+  end
+end
+
 function Checker:bounds(where, spec, kind, out, hint)
+  -- Discord calls them min_value/max_value; scripts may use either spelling.
+  if spec.min_value ~= nil or spec.max_value ~= nil then
+    if spec.min ~= nil or spec.max ~= nil then self:fail(hint, "%s: give min/max or min_value/max_value", where) end
+    spec = { min = spec.min_value, max = spec.max_value, min_length = spec.min_length, max_length = spec.max_length,
+      channel_types = spec.channel_types }
+  end
   if spec.min ~= nil or spec.max ~= nil then
     if kind ~= 4 and kind ~= 10 then
       self:fail(hint, "%s: min/max are only for integer and number options (strings use min_length/max_length)",
@@ -227,6 +250,7 @@ function Checker:options(where, list, depth)
         else
           optional_seen = true
         end
+        self:unknown_keys(here, spec, hint)
         entry.choices = self:choices(here, spec, kind, hint)
         if spec.autocomplete ~= nil then
           if kind ~= 3 and kind ~= 4 and kind ~= 10 then

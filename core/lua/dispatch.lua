@@ -17,18 +17,28 @@ local M = {}
 local EPHEMERAL = 64
 local NO_PINGS = { parse = json.array() }
 
--- Turns what a handler passes (a string or a table) into Discord's message JSON.
+-- Turns what a handler passes (a string or a table) into Discord's message JSON, and its `files`
+-- ({ {name=, data=, content_type=}, ... }, sent as attachments) when there are any.
 local function message_json(message)
   if type(message) == "string" then message = { content = message } end
   if type(message) ~= "table" then error("answer with a string or a message table", 3) end
   local out = {}
   for key, value in pairs(message) do
-    if key ~= "ephemeral" then out[key] = value end
+    if key ~= "ephemeral" and key ~= "files" then out[key] = value end
   end
   if message.ephemeral then out.flags = (out.flags or 0) | EPHEMERAL end
   -- User-supplied text must never ping @everyone or a role by surprise.
   if out.allowed_mentions == nil then out.allowed_mentions = NO_PINGS end
-  return json.encode(out)
+  local files = message.files
+  if files ~= nil then
+    if type(files) ~= "table" then error("files must be a list of {name=, data=}", 3) end
+    local attachments = json.array()
+    for i, file in ipairs(files) do
+      attachments[i] = { id = i - 1, filename = type(file) == "table" and file.name or nil }
+    end
+    out.attachments = attachments
+  end
+  return json.encode(out), files
 end
 
 -- Flattens Discord's nested validation errors into "path: message" lines (error code 50035).
@@ -56,9 +66,9 @@ local Ctx = {}
 Ctx.__index = Ctx
 
 -- Sends one answer and waits for Discord; raises on failure so a script notices (pcall to handle it).
-function Ctx:_answer(kind, payload)
+function Ctx:_answer(kind, payload, files)
   self._answered = true
-  host.start_answer(self._handle, kind, payload)
+  host.start_answer(self._handle, kind, payload, files)
   local ok, body_or_err, status, code = api.await()
   if not ok then
     local detail = status == 400 and explain(body_or_err) or nil
@@ -76,6 +86,9 @@ function Ctx:reply(message) return self:_answer("reply", message_json(message)) 
 function Ctx:followup(message) return self:_answer("reply", message_json(message)) end
 function Ctx:update(message) return self:_answer("update", message_json(message)) end
 function Ctx:edit_original(message) return self:_answer("edit", message_json(message)) end
+
+-- Whether the member may use something that needs `capability` (view, operate, manage, admin).
+function Ctx:can(capability) return M.permitted(self, capability) end
 
 function Ctx:defer(options)
   local ephemeral = type(options) == "table" and options.ephemeral
@@ -97,7 +110,10 @@ local function read_options(data)
   end
   local focused
   for _, option in ipairs(type(list) == "table" and list or {}) do
-    options[option.name] = option.value
+    local value = option.value
+    -- cjson decodes every JSON number as a float: an integer option should arrive as an integer (5, not 5.0).
+    if option.type == 4 and math.type(value) == "float" then value = math.tointeger(value) or value end
+    options[option.name] = value
     if option.focused then focused = option end
   end
   return options, path, focused
@@ -137,6 +153,51 @@ local function split_custom_id(custom_id)
   return view, action, { table.unpack(parts, 3) }
 end
 
+-- Confirmations: a custom_id bound to one user until a time. The binding is a leading segment
+-- ":<user id in base 36>.<expiry epoch in base 36>" in front of the ordinary "view:action:args"; an empty
+-- first segment is never a view name, so plain custom_ids are unaffected. The dispatcher checks the
+-- binding before any view handler runs and strips it, so handlers get the same arguments either way.
+local DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+local now = os.time
+
+-- A string of digits in base `from` rewritten in base `to` (exact at any length: user ids can pass 2^63).
+local function rebase(text, from, to)
+  local digits = {}
+  for i = 1, #text do
+    digits[i] = tonumber(text:sub(i, i), from)
+    if digits[i] == nil then return nil end
+  end
+  if #digits == 0 then return nil end
+  local out = {}
+  repeat
+    local quotient, remainder = {}, 0
+    for _, digit in ipairs(digits) do
+      local acc = remainder * from + digit
+      remainder = acc % to
+      if #quotient > 0 or acc >= to then quotient[#quotient + 1] = acc // to end
+    end
+    out[#out + 1] = DIGITS:sub(remainder + 1, remainder + 1)
+    digits = quotient
+  until #digits == 0
+  return table.concat(out):reverse()
+end
+
+-- custom_id bound to user_id (a snowflake string) until `expires` (epoch seconds); used by ui.confirm.
+function M.bind(custom_id, user_id, expires)
+  if type(user_id) ~= "string" or not user_id:match("^%d+$") or #user_id > 20 then
+    error("a confirmation needs the user id string of who may confirm, got " .. tostring(user_id), 2)
+  end
+  if math.type(expires) ~= "integer" or expires < 0 then error("expiry must be an integer epoch", 2) end
+  return string.format(":%s.%s:%s", rebase(user_id, 10, 36), rebase(tostring(expires), 10, 36), custom_id)
+end
+
+-- The user id (decimal string), expiry (epoch) and the plain custom_id of a bound custom_id, or nil.
+function M.unbind(custom_id)
+  local user, expires, rest = custom_id:match("^:([0-9a-z]+)%.([0-9a-z]+):(.*)$")
+  if user == nil then return nil end
+  return rebase(user, 36, 10), math.tointeger(tonumber(expires, 36)), rest
+end
+
 local function new_ctx(interaction, handle)
   local member = interaction.member
   local user = member and member.user or interaction.user or {}
@@ -154,6 +215,7 @@ local function new_ctx(interaction, handle)
     channel_id = interaction.channel_id or (interaction.channel and interaction.channel.id),
     channel = interaction.channel,
     locale = interaction.locale or "en-US",
+    attachment_size_limit = math.tointeger(interaction.attachment_size_limit),
     guild_locale = interaction.guild_locale,
     message = interaction.message,
     data = data,
@@ -182,7 +244,7 @@ end
 local ADMINISTRATOR, MANAGE_GUILD = 8, 32
 local PRIVILEGED = { admin = true, manage = true }
 
-local function permitted(ctx, capability)
+function M.permitted(ctx, capability)
   if capability == nil or not PRIVILEGED[capability] then return true end
   local bits = math.tointeger(tonumber(ctx.permissions or "0")) or 0
   return bits & ADMINISTRATOR ~= 0 or bits & MANAGE_GUILD ~= 0
@@ -198,7 +260,7 @@ local function route_command(gen, ctx, data)
   ctx.group = #path == 2 and path[1] or nil
   local node = node_for(def, path)
   local capability = node and node.capability or def.capability
-  if not permitted(ctx, capability) then
+  if not M.permitted(ctx, capability) then
     return nil, string.format("You need the '%s' capability for /%s: ask a server administrator (someone with "
       .. "Manage Server) to run it or grant it.", capability, data.name)
   end
@@ -219,13 +281,32 @@ local function route_autocomplete(gen, ctx, data)
   return spec.autocomplete, { ctx, focused.value }
 end
 
+-- Without a `cancel` action in its view, a confirmation's Cancel removes the buttons.
+local function cancelled(ctx)
+  ctx:update({ content = "Cancelled.", embeds = {}, components = {} })
+end
+
 local function route_view(gen, ctx, data)
-  local view_name, action, args = split_custom_id(data.custom_id or "")
+  local custom_id = data.custom_id or ""
+  local bound_user, expires, plain = M.unbind(custom_id)
+  if bound_user ~= nil then
+    -- Enforced here, before any script runs, so no view can forget it.
+    ctx.confirmation = { user = bound_user, expires = expires }
+    if ctx.user.id ~= bound_user then
+      return nil, string.format("Only <@%s> can confirm this.", bound_user)
+    end
+    if expires == nil or now() > expires then
+      return nil, "This confirmation expired, run the command again."
+    end
+    custom_id = plain
+  end
+  local view_name, action, args = split_custom_id(custom_id)
   ctx.custom_id, ctx.view, ctx.action, ctx.args = data.custom_id, view_name, action, args
   ctx.values = data.values
   if ctx.type == 5 then ctx.fields = modal_fields(data) end
   local view = gen.views and gen.views[view_name]
   local handler = view and view.actions and view.actions[action]
+  if handler == nil and bound_user ~= nil and action == "cancel" then handler = cancelled end
   if type(handler) ~= "function" then
     return nil, "This button belongs to something that no longer exists. Run the command again."
   end
@@ -250,7 +331,8 @@ local function first_line(message)
   return (tostring(message):match("^[^\n]*"))
 end
 
--- Collects every script's `events = { NAME = fn }` into gen.events[NAME] = { fn, ... } (at load).
+-- Collects every script's `events = { NAME = fn }` into gen.events[NAME] = { fn, ... } (at load). Each
+-- handler is wrapped so its error is logged with a traceback, like a command handler's.
 function M.index_events(gen)
   local index = {}
   local function collect(def)
@@ -258,7 +340,10 @@ function M.index_events(gen)
     for name, fn in pairs(def.events) do
       if type(fn) == "function" then
         index[name] = index[name] or {}
-        table.insert(index[name], fn)
+        table.insert(index[name], function(...)
+          local ok, err = xpcall(fn, host.traceback, ...)
+          if not ok then api.log.error("event %s handler failed: %s", name, err) end
+        end)
       end
     end
   end
@@ -298,6 +383,11 @@ function M.interaction(interaction, handle)
   local results = table.pack(xpcall(fn, host.traceback, table.unpack(args)))
   if not results[1] then
     local err = results[2]
+    if err == "not enough memory" then
+      -- Lua calls no message handler for a memory error: say what happened, and where, here.
+      err = string.format("not enough memory: %s went over the scripts' memory cap",
+        kind == 2 and ("/" .. tostring(data.name)) or tostring(data.custom_id or data.name))
+    end
     api.log.error("%s", err)
     if kind == 4 then
       if not ctx._answered then ctx:_answer("choices", clamp_choices({})) end

@@ -50,6 +50,13 @@ function http.request(request)
   return await(host.start_http(request))
 end
 
+-- Several requests in flight at once; returns their results in request order, each either
+-- {status=, body=, elapsed_ms=} or {error=, kind=} (the request never got an HTTP answer).
+function http.request_all(requests)
+  if type(requests) ~= "table" then error("http.request_all expects a list of request tables", 2) end
+  return await(host.start_http_all(requests))
+end
+
 local log = {}
 for _, level in ipairs({ "error", "warn", "info", "debug" }) do
   log[level] = function(fmt, ...)
@@ -147,8 +154,67 @@ end
 
 -- Host controls for scripts (the /reload command uses them).
 local peon = {}
+-- peon.reload(why) -> number of commands, nil, milliseconds taken | nil, "file:line: message"
 function peon.reload(why) return host.reload(why) end
+-- The live commands as registered with Discord: a list of command tables (for /reload's report).
+function peon.commands() return require("core.json").decode(host.commands_json()) end
 function peon.sync_commands() return await(host.start_sync()) end
+-- The core's counters (Discord REST and rate limits, Lua tasks) as tables, for /debug.
+function peon.stats() return host.stats() end
+
+-- The settings scripts act on (control_channel, language, timezone, guild_id, legacy_commands,
+-- version); read-only, and without the token or any API key.
+do
+  local settings = host.config()
+  peon.config = setmetatable({}, {
+    __index = settings,
+    __newindex = function() error("peon.config is read-only", 2) end,
+    __metatable = false,
+  })
+end
+
+-- Runs fn(...) as a separate task (it starts on the next loop turn); its errors are logged with a
+-- traceback instead of reaching anyone.
+function peon.spawn(fn, ...)
+  if type(fn) ~= "function" then error("peon.spawn(fn, ...) needs a function", 2) end
+  return host.spawn(function(...)
+    local ok, err = xpcall(fn, host.traceback, ...)
+    if not ok then host.log("error", "background task failed: " .. tostring(err)) end
+  end, ...)
+end
+
+-- Calls fn() now and then every `seconds` for as long as the script generation that started it is
+-- live: after a /reload the old loop ends at its next turn and the new scripts' `events.LOAD` starts
+-- theirs. Meant to be called from an `events.LOAD` handler; an error in fn is logged, the loop goes on.
+function peon.every(seconds, fn)
+  if type(seconds) ~= "number" or seconds < 1 then error("peon.every: seconds must be a number >= 1", 2) end
+  if type(fn) ~= "function" then error("peon.every(seconds, fn) needs a function", 2) end
+  local generation = host.generation()
+  while host.generation() == generation do
+    local ok, err = xpcall(fn, host.traceback)
+    if not ok then host.log("error", "periodic task failed: " .. tostring(err)) end
+    sleep(seconds)
+  end
+end
+
+-- Times users type ("15m", "22:30", "2024-12-25.14:00") and times shown to them, in TIMEZONE unless a
+-- zone is given. parse_timer -> { epoch=, kind=, tomorrow=, shifted= } or nil, message;
+-- format_time -> short text (e.g. "22:30 CET"), full text ("2024-12-25 22:30 CET").
+function peon.parse_timer(text, zone, now)
+  return host.parse_timer(text, zone or peon.config.timezone or "UTC", now)
+end
+
+function peon.format_time(epoch, zone, now)
+  return host.format_time(epoch, zone or peon.config.timezone or "UTC", now)
+end
+
+-- The orchestrator registry (names, URLs, API keys). Scripts use it through scripts/lib/orc.lua,
+-- which never shows a key; anything that prints these entries must leave `key` out.
+peon.registry = {
+  list = host.orc_list,
+  put = host.orc_put,
+  delete = host.orc_delete,
+}
 
 return {
   peon = peon,

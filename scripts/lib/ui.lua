@@ -5,7 +5,9 @@
 --   ctx:reply{ embeds = { ui.embed{ title = "Valheim", fields = { { name = "state", value = "running" } } } },
 --              components = { ui.row(ui.button{ label = "Stop", style = "danger",
 --                                               custom_id = ui.id("server", "stop", "valheim.bob") }) } }
+-- ui.confirm builds a confirmation bound to one user with an expiry; the dispatcher enforces both.
 local ui = {}
+local dispatch = require("core.dispatch")
 
 local STYLES = { primary = 1, secondary = 2, success = 3, danger = 4, link = 5 }
 
@@ -43,6 +45,13 @@ function ui.id(view, action, ...)
   local id = table.concat(parts, ":")
   if #id > 100 then fail("custom_id '%s...' is %d characters; Discord allows 100", id:sub(1, 40), #id) end
   return id
+end
+
+-- Runs another builder for the one the script called: its error is raised again at the script's line.
+local function nested(builder, ...)
+  local ok, result = pcall(builder, ...)
+  if not ok then error(result, 3) end
+  return result
 end
 
 function ui.embed(spec)
@@ -115,6 +124,53 @@ function ui.modal(spec)
     } } }
   end
   return m
+end
+
+-- A confirmation only `user` may answer, for `ttl` seconds (default 120; 1 to 86400):
+--   ctx:reply(ui.confirm{ user = ctx.user.id, ttl = 60, view = "server",
+--     confirm = { action = "stop", args = { "valheim.bob" }, label = "Stop", style = "danger" },
+--     embed = { title = "Stop valheim.bob?", description = "Players will be disconnected." } })
+-- Returns a message table: the embed (a ui.embed spec) or `content` (default "Are you sure?"), and a row
+-- with the confirm button and a Cancel button. Both custom_ids are "view:action:args" (as ui.id builds
+-- them) bound to the user and the expiry, within Discord's 100 characters. A press by anyone else gets an
+-- ephemeral refusal, a press after the expiry an ephemeral "expired"; neither reaches the view. The view's
+-- action gets the same arguments as for ui.id. `cancel = { action =, args =, label =, style = }` routes
+-- Cancel to the view; without a `cancel` action in the view, Cancel removes the buttons; `cancel = false`
+-- leaves it out. `ephemeral = true` passes through.
+function ui.confirm(spec)
+  if type(spec) ~= "table" then fail("ui.confirm expects a table") end
+  if type(spec.user) ~= "string" or not spec.user:match("^%d+$") or #spec.user > 20 then
+    fail("ui.confirm needs user = the id string of who may confirm (ctx.user.id), got %s", tostring(spec.user))
+  end
+  local ttl = spec.ttl or 120
+  if type(ttl) ~= "number" or ttl < 1 or ttl > 86400 then fail("ttl is 1 to 86400 seconds, got %s", tostring(ttl)) end
+  local expires = os.time() + math.ceil(ttl)
+  local view = text("confirm view", spec.view, 100, true)
+  if type(spec.confirm) ~= "table" then fail("ui.confirm needs confirm = { action =, args =, label = }") end
+  local cancel = spec.cancel
+  if cancel == nil then cancel = {} end
+  local buttons = {}
+  for _, choice in ipairs({ { spec.confirm, "Confirm", "danger" }, { cancel, "Cancel", "secondary" } }) do
+    local button, default_label, default_style = choice[1], choice[2], choice[3]
+    if button ~= false then
+      if type(button) ~= "table" then fail("confirm and cancel are tables { action =, args =, label =, style = }") end
+      local args = button.args or {}
+      if type(args) ~= "table" then fail("args is a list of arguments") end
+      local plain = nested(ui.id, view, button.action or (button == cancel and "cancel") or nil,
+        table.unpack(args, 1, args.n or #args))
+      local id = dispatch.bind(plain, spec.user, expires)
+      if #id > 100 then
+        fail("confirmation custom_id '%s...' is %d characters with the user and expiry; Discord allows 100",
+          id:sub(1, 40), #id)
+      end
+      buttons[#buttons + 1] = nested(ui.button, { label = button.label or default_label,
+        style = button.style or default_style, emoji = button.emoji, custom_id = id })
+    end
+  end
+  local message = { components = { ui.row(table.unpack(buttons)) }, ephemeral = spec.ephemeral }
+  if spec.embed ~= nil then message.embeds = { nested(ui.embed, spec.embed) } end
+  message.content = text("confirm content", spec.content, 2000) or (spec.embed == nil and "Are you sure?" or nil)
+  return message
 end
 
 return ui

@@ -12,6 +12,11 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "fakes"))  # the simulators are packages there
 # A syntactically valid token that no Discord will ever accept; tests look for it in the output.
 FAKE_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GfakeX.peon-test-token-never-valid-0123456789"
+# The orchestrator simulator's API key in tests; like the token, it must never show up in output.
+ORC_KEY = "orc-test-key-7Hq2"
+# member.permissions for an interaction by a server administrator (the default user has neither
+# Administrator nor Manage Server).
+ADMIN = "8"
 
 
 def binaries():
@@ -147,3 +152,13 @@ class ThreadedServer:
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+
+
+def register_orchestrator(data_dir, name, url, api_key):
+    """Adds an orchestrator to a running bot's registry, as the admin panel would (the bot reads the
+    registry on every use; SQLite in WAL mode takes this write beside the bot's own)."""
+    import sqlite3
+    with sqlite3.connect(str(pathlib.Path(data_dir) / "peon.db"), timeout=10) as db:
+        db.execute("INSERT INTO orchestrators (name, url, api_key, source) VALUES (?, ?, ?, 'user')",
+                   (name, url, api_key))
+

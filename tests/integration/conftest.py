@@ -9,7 +9,7 @@ import pathlib
 
 import pytest
 
-from botrun import FAKE_TOKEN, BotProcess, binaries, closed_port, REPO
+from botrun import FAKE_TOKEN, ORC_KEY, BotProcess, binaries, closed_port, REPO
 from fakediscord.client import start_simulator
 
 
@@ -69,3 +69,37 @@ def bot(bot_binary, bot_env, tmp_path):
     yield make
     for process in started:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def orchestrator_sim():
+    """One PEON orchestrator simulator (tests/fakes/orcsim) for the session, seeded with the demo servers
+    (valheim.bob running, palworld.alice exited, minecraft.steve running with a pending stop)."""
+    from orcsim.client import start_orchestrator
+    with start_orchestrator(api_key=ORC_KEY, tick_period=0) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def orc(orchestrator_sim):
+    """The orchestrator simulator, back to the demo seed with no faults, latency or logged requests."""
+    orchestrator_sim.reset("demo")
+    orchestrator_sim.clear_faults()
+    orchestrator_sim.clear_latency()
+    orchestrator_sim.clear_requests()
+    return orchestrator_sim
+
+
+@pytest.fixture
+def peon(bot, sim, orc, tmp_path):
+    """Factory: peon(**extra_env) -> a started bot with the repository's scripts, connected to the Discord
+    simulator, with the orchestrator simulator registered as "local"; returns once commands are synced."""
+    def start(**extra):
+        env = dict(DISCORD_TOKEN=FAKE_TOKEN, DISCORD_API_BASE=sim.rest, PEON_ORCHESTRATOR_URL=orc.url,
+                   LOCAL_API_KEY=ORC_KEY, PEON_DATA_DIR=str(tmp_path / "data"))
+        env.update(extra)
+        process = bot(**env).start()
+        sim.wait_ready()
+        process.wait_for_log("INFO  commands:")
+        return process
+    return start

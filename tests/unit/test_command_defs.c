@@ -131,6 +131,12 @@ static void test_invalid_definitions_name_file_and_line(void)
     expect_invalid("return { name = 'bad', description = 'd', options = {\n"
                    "  { name = 'len', type = 'string', description = 'x', min = 1 } } }\n",
                    "min/max are only for integer and number", 2);
+    expect_invalid("return { name = 'bad', description = 'd', options = {\n"
+                   "  { name = 'n', type = 'integer', description = 'x',\n"
+                   "    requird = true } } }\n", "unknown field 'requird'", 2);
+    expect_invalid("return { name = 'bad', description = 'd', options = {\n"
+                   "  { name = 'n', type = 'integer', description = 'x', min_value = 5, max_value = 1 } } }\n",
+                   "min is larger than max", 2);
     expect_invalid("return { name = 'bad', description = 'd', localizations = {\n"
                    "  description = { klingon = 'x' } } }\n", "unknown locale 'klingon'", 1);
     expect_invalid("return { name = 'bad', description = 'd', default_member_permissions = 32 }\n",

@@ -128,6 +128,10 @@ static void test_rejections(void)
     expect_rejected("PEON_LANGUAGE", "klingon", "en");
     expect_rejected("TIMEZONE", "Mars/Olympus_Mons", "IANA");
     expect_rejected("TIMEZONE", "../../etc/passwd", "IANA");
+    /* Loaded as the timer parser loads it: a directory or a non-TZif file under zoneinfo is no zone. */
+    expect_rejected("TIMEZONE", "Europe", "IANA");
+    expect_rejected("TIMEZONE", "zone.tab", "not a TZif");
+    expect_rejected("TIMEZONE", "/usr/share/zoneinfo/Europe/Berlin", "IANA");
     expect_rejected("PEON_SHARDS", "3/2", "ID/COUNT");
     expect_rejected("PEON_SHARDS", "2-1/4", "FIRST-LAST/COUNT");
     expect_rejected("PEON_SHARDS", "x", "auto");
@@ -164,6 +168,23 @@ static void test_accepted_values(void)
     config_free(&cfg);
 }
 
+static void test_timezones_accepted(void)
+{
+    const char *zones[] = { "UTC", "Etc/UTC", "Asia/Kolkata", "America/New_York", "Australia/Lord_Howe" };
+    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+        const char *env[] = { "TIMEZONE", zones[i], NULL };
+        peon_config cfg;
+        char err[512] = "";
+        int rc = load_with(env, &cfg, err, sizeof err);
+        if (rc != 0) fprintf(stderr, "  TIMEZONE=%s refused: %s\n", zones[i], err);
+        CHECK_INT(rc, 0);
+        if (rc == 0) {
+            CHECK_STR(cfg.timezone, zones[i]);
+            config_free(&cfg);
+        }
+    }
+}
+
 static void test_orchestrator_pairs(void)
 {
     expect_rejected("PEON_ORCHESTRATOR_URL", "http://orc:5000", "LOCAL_API_KEY");
@@ -198,6 +219,7 @@ int main(void)
     RUN_TEST(test_rejections);
     RUN_TEST(test_token_is_not_echoed);
     RUN_TEST(test_accepted_values);
+    RUN_TEST(test_timezones_accepted);
     RUN_TEST(test_orchestrator_pairs);
     RUN_TEST(test_legacy_names);
     return CHECK_DONE();

@@ -88,6 +88,12 @@ static void test_sandbox_hides_dangerous_functions(void)
                "assert(debug == nil, 'debug visible')\n"
                "assert(type(os.time()) == 'number')\n"
                "assert(not pcall(require, '../../etc/passwd'))\n"
+               "assert(string.dump == nil, 'string.dump visible')\n"
+               "assert(not pcall(setmetatable, _G, {}), 'the globals metatable can be replaced')\n"
+               "local f, why = load('\\27Lua binary', 'chunk', 'b')\n"
+               "assert(f == nil and tostring(why):find('binary'), 'binary chunks load')\n"
+               "assert(load('return 1 + 1')() == 2, 'text chunks do not load')\n"
+               "assert(load('return x', 'c', 't', { x = 5 })() == 5, 'load ignores env')\n"
                "return { name = 'probe', description = 'p' }\n");
     lua_host *host = new_host(0);
     char err[512] = "";
