@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -78,6 +79,20 @@ static bool is_snowflake(const char *s)
     if (len < 15 || len > 20) return false;
     for (; *s; s++)
         if (!isdigit((unsigned char)*s)) return false;
+    return true;
+}
+
+/* A whole number in [min, max], digits only. */
+static bool parse_range(const char *text, int min, int max, int *out)
+{
+    if (text[0] == '\0' || strlen(text) > 9) return false;
+    long value = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9') return false;
+        value = value * 10 + (*p - '0');
+    }
+    if (value < min || value > max) return false;
+    *out = (int)value;
     return true;
 }
 
@@ -221,6 +236,19 @@ static int load_values(peon_config *cfg, const lookup *lk, char *err, size_t err
     if (v != NULL && parse_bool(v, &cfg->legacy_commands) != 0)
         return fail(err, errlen,
                     "ENABLE_LEGACY_COMMANDS must be 1 or 0 (also true/false, yes/no, on/off), got \"%s\"%s", v, "");
+
+    cfg->poll_seconds = 60;
+    v = lookup_get(lk, "PEON_POLL_SECONDS");
+    if (v != NULL && !parse_range(v, 15, 3600, &cfg->poll_seconds))
+        return fail(err, errlen, "PEON_POLL_SECONDS must be a number of seconds from 15 to 3600, got \"%s\"%s", v,
+                    "");
+    cfg->schedule_grace_minutes = 15;
+    v = lookup_get(lk, "PEON_SCHEDULE_GRACE");
+    if (v != NULL && !parse_range(v, 0, 1440, &cfg->schedule_grace_minutes))
+        return fail(err, errlen, "PEON_SCHEDULE_GRACE must be a number of minutes from 0 to 1440, got \"%s\"%s", v,
+                    "");
+    v = lookup_get(lk, "PEON_IMPORT_ORCHESTRATORS");
+    if (set_string(&cfg->import_orchestrators, v ? v : "peon.orchestrators.json") != 0) return -1;
     return 0;
 }
 
@@ -229,6 +257,7 @@ int config_load(peon_config *cfg, const char *dotenv_path, config_getenv_fn gete
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->log_level = LOG_INFO;
+    cfg->started_at = (long long)time(NULL);
     dotenv file;
     if (dotenv_load(&file, dotenv_path, err, errlen) != 0) return -1;
     lookup lk = { &file, getenv_fn, ctx };
@@ -247,7 +276,7 @@ void config_free(peon_config *cfg)
     if (cfg->local_api_key) memset(cfg->local_api_key, 0, strlen(cfg->local_api_key));
     char **fields[] = { &cfg->discord_token, &cfg->api_base, &cfg->guild_id, &cfg->orchestrator_url,
                         &cfg->local_api_key, &cfg->data_dir, &cfg->scripts_dir, &cfg->control_channel,
-                        &cfg->language, &cfg->timezone, &cfg->shards };
+                        &cfg->language, &cfg->timezone, &cfg->shards, &cfg->import_orchestrators };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         free(*fields[i]);
         *fields[i] = NULL;

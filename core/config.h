@@ -20,6 +20,10 @@ typedef struct peon_config {
     char *language;
     char *timezone;
     char *shards;             /* "auto" or the validated ID/COUNT, FIRST-LAST/COUNT text */
+    char *import_orchestrators; /* the Python bot's peon.orchestrators.json, imported once */
+    long long started_at;       /* epoch seconds when this process started (for uptime) */
+    int poll_seconds;           /* how often orchestrators are polled (cache, boards, notifications) */
+    int schedule_grace_minutes; /* a schedule missed by less than this while the bot was down still runs */
     log_level log_level;
     bool watch;
     bool legacy_commands;

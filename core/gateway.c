@@ -32,6 +32,8 @@ struct gateway {
     shard *shards[MAX_SHARDS];
     int shard_count_here, first_shard, total_shards;
     gws_identify_gate gate;      /* session_start_limit and max_concurrency, shared by the shards */
+    char presence[GWS_PRESENCE_TEXT_MAX + 1]; /* the custom status every shard shows */
+    bool has_presence;
     char url[512];
     uv_timer_t retry;
     int open_handles;
@@ -202,6 +204,7 @@ static shard *new_shard(gateway *gw, int id)
     }
     gws_set_note_handler(&s->session, op_note);
     gws_set_identify_gate(&s->session, &gw->gate);
+    if (gw->has_presence) gws_set_presence(&s->session, now_ms(gw), gw->presence);
     for (int t = 0; t < GWS_TIMER_COUNT; t++) {
         uv_timer_init(gw->opts.loop, &s->timers[t]);
         s->timers[t].data = s;
@@ -389,4 +392,23 @@ void gateway_get_stats(const gateway *gw, gateway_stats *out)
         out->total.last_rtt_ms = st->last_rtt_ms;
         out->total.avg_rtt_ms = st->avg_rtt_ms;
     }
+}
+
+void gateway_set_presence(gateway *gw, const char *text)
+{
+    if (gw == NULL || text == NULL || gw->stopping) return;
+    /* Cut as the sessions do (GWS_PRESENCE_TEXT_MAX bytes, whole UTF-8 characters), then skip a repeat. */
+    size_t len = strlen(text);
+    if (len > GWS_PRESENCE_TEXT_MAX) {
+        len = GWS_PRESENCE_TEXT_MAX;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) len--;
+    }
+    if (gw->has_presence && strlen(gw->presence) == len && memcmp(gw->presence, text, len) == 0) return;
+    memcpy(gw->presence, text, len);
+    gw->presence[len] = '\0';
+    gw->has_presence = true;
+    for (int i = 0; i < gw->shard_count_here; i++)
+        if (gw->shards[i] && gws_set_presence(&gw->shards[i]->session, now_ms(gw), gw->presence) < 0)
+            log_warn("gateway", "shard %d: presence update not sent (send queue full or shutting down)",
+                     gw->shards[i]->id);
 }

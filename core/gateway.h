@@ -41,5 +41,9 @@ void gateway_stop(gateway *gw, void (*done)(void *user), void *user);
  * context it was given (so every connection's close has been reported). Run the loop afterwards. */
 void gateway_destroy(gateway *gw);
 void gateway_get_stats(const gateway *gw, gateway_stats *out);
+/* The bot's presence on every shard of this process: a custom status showing `text` ("" clears it). Sent
+ * (gateway op 3, within each connection's send limit) only when the text changed; shards that are not
+ * connected, and shards started later, carry it in their next IDENTIFY or send it once RESUMED. */
+void gateway_set_presence(gateway *gw, const char *text);
 
 #endif

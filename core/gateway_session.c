@@ -211,13 +211,30 @@ static void put_string(payload *p, const char *s)
     put_raw(p, "\"");
 }
 
+/* The presence object of op 3 and IDENTIFY: a custom status (type 4) whose `state` is the text. */
+static void put_presence(payload *p, const char *text)
+{
+    put_raw(p, "{\"since\":null,\"activities\":[");
+    if (text[0] != '\0') {
+        put_raw(p, "{\"name\":\"Custom Status\",\"type\":4,\"state\":");
+        put_string(p, text);
+        put_raw(p, "}");
+    }
+    put_raw(p, "],\"status\":\"online\",\"afk\":false}");
+}
+
 static void build_identify(const gws *g, payload *p)
 {
     put_raw(p, "{\"op\":2,\"d\":{\"token\":");
     put_string(p, g->token);
     put_raw(p, ",\"intents\":%d,\"properties\":{\"os\":\"" OS_NAME "\",\"browser\":\"" LIBRARY_NAME "\","
-            "\"device\":\"" LIBRARY_NAME "\"},\"shard\":[%d,%d],\"large_threshold\":%d}}",
+            "\"device\":\"" LIBRARY_NAME "\"},\"shard\":[%d,%d],\"large_threshold\":%d",
             g->intents, g->shard_id, g->shard_count, g->large_threshold);
+    if (g->has_presence) {
+        put_raw(p, ",\"presence\":");
+        put_presence(p, g->presence_text);
+    }
+    put_raw(p, "}}");
 }
 
 static void build_resume(const gws *g, payload *p)
@@ -307,6 +324,53 @@ int gws_send(gws *g, uint64_t now_ms, const char *text, size_t len)
     g->stats.sends_queued++;
     if (g->state == GWS_READY) arm_queue_timer(g, now_ms);
     return 1;
+}
+
+/* ---- presence ---- */
+
+size_t gws_presence_json(const char *text, char *out, size_t cap)
+{
+    payload p = { .len = 0 };
+    put_presence(&p, text ? text : "");
+    if (p.overflow || p.len + 1 > cap) return 0;
+    memcpy(out, p.text, p.len + 1);
+    return p.len;
+}
+
+/* At most GWS_PRESENCE_TEXT_MAX bytes, never ending inside a UTF-8 sequence. */
+static void copy_presence_text(char *out, const char *text)
+{
+    size_t len = strlen(text);
+    if (len > GWS_PRESENCE_TEXT_MAX) {
+        len = GWS_PRESENCE_TEXT_MAX;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) len--;
+    }
+    memcpy(out, text, len);
+    out[len] = '\0';
+}
+
+static int send_presence(gws *g, uint64_t now)
+{
+    payload p = { .len = 0 };
+    put_raw(&p, "{\"op\":3,\"d\":");
+    put_presence(&p, g->presence_text);
+    put_raw(&p, "}");
+    g->presence_pending = false;
+    if (p.overflow) return -1;
+    return gws_send(g, now, p.text, p.len) < 0 ? -1 : 0;
+}
+
+int gws_set_presence(gws *g, uint64_t now_ms, const char *text)
+{
+    if (text == NULL) return -1;
+    char cut[GWS_PRESENCE_TEXT_MAX + 1];
+    copy_presence_text(cut, text);
+    if (g->has_presence && strcmp(cut, g->presence_text) == 0) return 1;
+    memcpy(g->presence_text, cut, sizeof cut);
+    g->has_presence = true;
+    if (g->state == GWS_READY) return send_presence(g, now_ms);
+    g->presence_pending = true; /* the next IDENTIFY carries it; after a RESUME it goes as op 3 */
+    return 0;
 }
 
 /* ---- connecting ---- */
@@ -475,6 +539,7 @@ static void send_identify(gws *g, uint64_t now)
         g->ops.identified(g->ud);
     }
     note(g, GWS_NOTE_DEBUG, "identifying as shard [%d, %d] with intents %d", g->shard_id, g->shard_count, g->intents);
+    g->presence_pending = false; /* the IDENTIFY carries it */
     send_session_payload(g, now, &p);
 }
 
@@ -527,6 +592,7 @@ static void became_ready(gws *g, uint64_t now)
     g->ready_since_ms = now;
     g->failed_resumes = 0;
     flush_queue(g, now);
+    if (g->presence_pending) send_presence(g, now);
 }
 
 static void on_ready(gws *g, uint64_t now, const json_span *d)

@@ -38,6 +38,7 @@ enum {
 #define GWS_STABLE_MS 30000u      /* a connection ready this long resets the backoff */
 #define GWS_HELLO_TIMEOUT_MS 30000u
 #define GWS_TOKEN_MAX 256
+#define GWS_PRESENCE_TEXT_MAX 128 /* bytes of a custom status text (Discord's limit for `state`) */
 
 typedef enum {
     GWS_TIMER_HEARTBEAT,          /* next heartbeat (and the zombie check) */
@@ -133,6 +134,9 @@ typedef struct gws {
     bool timer_armed[GWS_TIMER_COUNT];
     uint64_t timer_due_ms[GWS_TIMER_COUNT];
     char wait_reason[160];        /* why the session waits to identify ("" when it does not) */
+    char presence_text[GWS_PRESENCE_TEXT_MAX + 1]; /* the custom status shown, "" = none */
+    bool has_presence;            /* a presence was set: IDENTIFY carries it */
+    bool presence_pending;        /* set while not ready: sent (op 3) once READY/RESUMED */
     uint64_t send_times[GWS_SEND_LIMIT]; /* ring of this connection's recent sends */
     size_t send_head, send_count;
     char *queue[GWS_SEND_QUEUE_MAX];
@@ -171,6 +175,14 @@ void gws_shutdown(gws *g, uint64_t now_ms);
  * heartbeats. Returns 0 sent, 1 queued (sent in order once the window allows and the session is ready),
  * -1 refused (not JSON, over 4096 bytes, queue full, shutting down). */
 int gws_send(gws *g, uint64_t now_ms, const char *text, size_t len);
+/* The bot's presence: a custom status (activity type 4) with `text` as its state, status online; "" clears
+ * the activity. Cut to GWS_PRESENCE_TEXT_MAX bytes at a UTF-8 boundary. Nothing is sent when the text is
+ * unchanged; when ready it goes out at once as op 3 (through gws_send, so within the send limit), otherwise
+ * once the session is READY or RESUMED. Every later IDENTIFY carries it. Returns 0, 1 (unchanged) or -1. */
+int gws_set_presence(gws *g, uint64_t now_ms, const char *text);
+/* The presence object ({"since":null,"activities":[...],"status":"online","afk":false}) for `text` into out;
+ * returns its length, or 0 when it does not fit. */
+size_t gws_presence_json(const char *text, char *out, size_t cap);
 /* Non-heartbeat sends allowed per window with this heartbeat interval (120 minus the reserve). */
 size_t gws_send_allowance(uint32_t heartbeat_interval_ms);
 

@@ -127,3 +127,11 @@ void ix_initial_done(ix *x, bool ok)
 {
     x->state = ok ? IXS_ANSWERED : IXS_FAILED;
 }
+
+void ix_initial_refused(ix *x)
+{
+    /* Discord validated the body and said no: nothing was shown, so another first answer may follow. */
+    x->state = IXS_NEW;
+    x->initial_type = 0;
+    x->replied = false;
+}

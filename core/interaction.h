@@ -78,5 +78,8 @@ ix_decision ix_guard(ix *x, uint64_t now_ms);
 void ix_initial_sent(ix *x, int callback_type);
 /* The initial response's HTTP result arrived. */
 void ix_initial_done(ix *x, bool ok);
+/* The initial response came back 400 (Discord refused its body): the interaction is still unanswered, so
+ * a corrected answer (e.g. the error notice) may be the first one. Call instead of ix_initial_done. */
+void ix_initial_refused(ix *x);
 
 #endif

@@ -540,14 +540,16 @@ void lua_bindings_push_host_table(lua_host *host)
     lua_State *L = host->L;
     static const luaL_Reg functions[] = {
         { "start_sleep", start_sleep }, { "start_http", start_http }, { "start_http_all", start_http_all }, { "log", host_log },
-        { "store_get", host_store_get }, { "store_set", host_store_set }, { "store_delete", host_store_delete },
+        { "sql", lua_store_sql }, { "store_get", host_store_get }, { "store_set", host_store_set }, { "store_delete", host_store_delete },
         { "start_answer", lua_interactions_start_answer }, { "generation", host_generation },
         { "traceback", host_traceback }, { "reload", host_reload }, { "start_sync", start_sync },
         { "start_discord", lua_discord_start_request },
         { "orc_list", lua_registry_list }, { "orc_put", lua_registry_put }, { "orc_delete", lua_registry_delete },
-        { "config", lua_registry_config }, { "spawn", host_spawn }, { "commands_json", host_commands_json },
+        { "config", lua_registry_config }, { "read_legacy_registry", lua_registry_read_legacy }, { "spawn", host_spawn }, { "commands_json", host_commands_json },
         { "parse_timer", lua_time_parse_timer }, { "format_time", lua_time_format },
         { "stats", lua_stats_push },
+        { "set_presence", lua_presence_set },
+        { "schedule_rule", lua_schedule_rule }, { "schedule_next", lua_schedule_next },
         { NULL, NULL },
     };
     luaL_newlib(L, functions);

@@ -622,3 +622,8 @@ void lua_host_get_stats(const lua_host *host, lua_host_stats *out)
 {
     *out = host->stats;
 }
+
+void lua_host_set_gateway(lua_host *host, struct gateway *gw)
+{
+    if (host != NULL) host->gateway = gw;
+}

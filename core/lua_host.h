@@ -42,6 +42,10 @@ void lua_host_destroy(lua_host *host);
  * "file:line: message". Returns the number of commands, or -1. */
 int lua_host_load(lua_host *host, char *err, size_t errlen);
 
+/* The gateway whose counters scripts may read (host.stats); NULL before it starts and before it goes. */
+struct gateway;
+void lua_host_set_gateway(lua_host *host, struct gateway *gw);
+
 /* Called once per task when it ends. `error` (ok=false) is "message" plus a traceback. */
 typedef void (*lua_task_done_fn)(int64_t task_id, bool ok, const char *error, void *user);
 

@@ -53,6 +53,7 @@ struct lua_host {
     struct discord_rest *rest;     /* NULL until Discord is configured: answers then fail clearly */
     struct command_sync *sync;
     const struct peon_config *config; /* may be NULL (tests of the host alone) */
+    struct gateway *gateway;       /* for /debug's counters; NULL until started and after it stops */
     struct ix_record *interactions;
     int64_t next_interaction;
     int64_t next_task_id;
@@ -84,11 +85,15 @@ lua_task *lua_host_require_task(lua_State *L, const char *what);
 /* lua_discord.c: host.start_discord, the binding behind discord.* (Discord REST through the limiter). */
 int lua_discord_start_request(lua_State *L);
 
+/* lua_store_sql.c: host.sql, one SQL statement on the state store. */
+int lua_store_sql(lua_State *L);
+
 /* lua_registry.c: the orchestrator registry and the non-secret configuration. */
 int lua_registry_list(lua_State *L);
 int lua_registry_put(lua_State *L);
 int lua_registry_delete(lua_State *L);
 int lua_registry_config(lua_State *L);
+int lua_registry_read_legacy(lua_State *L);
 
 /* lua_interactions.c: the binding behind ctx answers. */
 int lua_interactions_start_answer(lua_State *L);
@@ -99,5 +104,12 @@ int lua_time_format(lua_State *L);
 
 /* lua_stats.c: host.stats(), the REST limiter and Lua host counters for /debug. */
 int lua_stats_push(lua_State *L);
+
+/* lua_presence.c: host.set_presence(text), the bot's custom status on every shard (gateway_set_presence). */
+int lua_presence_set(lua_State *L);
+
+/* lua_schedule.c: host.schedule_rule and host.schedule_next (schedule_rule.h; zones from lua_zone_cache.h). */
+int lua_schedule_rule(lua_State *L);
+int lua_schedule_next(lua_State *L);
 
 #endif

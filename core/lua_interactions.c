@@ -48,6 +48,7 @@ struct answer_op {
 
 static void release(ix_record *rec);
 static void run_answer(answer_op *op);
+static void on_guard(uv_timer_t *timer);
 
 static void unlink_record(lua_host *host, ix_record *rec)
 {
@@ -173,7 +174,16 @@ static void on_rest_done(const discord_result *res, void *user)
     ix_record *rec = op->rec;
     rec->refs++; /* held across finish_op, which may drop the op's reference */
     bool ok = res->error == HTTP_OK && res->status >= 200 && res->status < 300;
-    if (call->initial) ix_initial_done(&rec->machine, ok);
+    if (call->initial && !ok && res->error == HTTP_OK && res->status == 400) {
+        ix_initial_refused(&rec->machine);
+        /* Still unanswered: the guard watches the deadline again (at once if it has passed). */
+        uint64_t now = uv_now(rec->host->loop);
+        if (!uv_is_closing((uv_handle_t *)&rec->guard))
+            uv_timer_start(&rec->guard, on_guard, rec->machine.guard_at_ms > now ? rec->machine.guard_at_ms - now : 0,
+                           0);
+    } else if (call->initial) {
+        ix_initial_done(&rec->machine, ok);
+    }
     char message[512];
     if (!ok) {
         if (res->error != HTTP_OK)

@@ -1,7 +1,10 @@
 /* Bindings for what scripts may know about the bot's setup: the orchestrator registry (names, URLs and
  * API keys, for the orchestrator client in scripts/lib) and the non-secret configuration. The Discord
  * token is never handed to Lua. */
+#include <errno.h>
 #include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -90,6 +93,48 @@ int lua_registry_config(lua_State *L)
         set_string(L, "guild_id", cfg->guild_id);
         lua_pushboolean(L, cfg->legacy_commands);
         lua_setfield(L, -2, "legacy_commands");
+        lua_pushinteger(L, (lua_Integer)cfg->started_at);
+        lua_setfield(L, -2, "started_at");
+        lua_pushinteger(L, cfg->poll_seconds);
+        lua_setfield(L, -2, "poll_seconds");
+        lua_pushinteger(L, cfg->schedule_grace_minutes);
+        lua_setfield(L, -2, "schedule_grace_minutes");
     }
     return 1;
 }
+
+/* host.read_legacy_registry() -> the text of the Python bot's peon.orchestrators.json (PEON_IMPORT_ORCHESTRATORS),
+ * or nil, why ("absent" when there is no such file). Only that one configured file can be read. */
+int lua_registry_read_legacy(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    const peon_config *cfg = ((lua_host *)ud)->config;
+    if (cfg == NULL || cfg->import_orchestrators == NULL || cfg->import_orchestrators[0] == '\0') {
+        lua_pushnil(L);
+        lua_pushstring(L, "absent");
+        return 2;
+    }
+    FILE *f = fopen(cfg->import_orchestrators, "rb");
+    if (f == NULL) {
+        lua_pushnil(L);
+        lua_pushstring(L, errno == ENOENT ? "absent" : strerror(errno));
+        return 2;
+    }
+    enum { MAX_BYTES = 1 << 20 };
+    char *text = malloc(MAX_BYTES + 1);
+    size_t len = text ? fread(text, 1, MAX_BYTES + 1, f) : 0;
+    int failed = text == NULL || ferror(f) || len > MAX_BYTES;
+    fclose(f);
+    if (failed) {
+        free(text);
+        lua_pushnil(L);
+        lua_pushstring(L, "unreadable or larger than 1 MiB");
+        return 2;
+    }
+    lua_pushlstring(L, text, len);
+    free(text);
+    lua_pushstring(L, cfg->import_orchestrators);
+    return 2;
+}
+

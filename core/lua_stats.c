@@ -1,9 +1,8 @@
-/* host.stats(): the core's counters for /debug, as plain Lua tables. Read-only snapshots, no secrets.
- * The gateway's counters (heartbeat round trip, reconnects) are not here: the Lua host holds no pointer to
- * the gateway, which main.c starts after the host. */
+/* host.stats(): the core's counters for /debug, as plain Lua tables. Read-only snapshots, no secrets. */
 #include <lauxlib.h>
 
 #include "discord_rest.h"
+#include "gateway.h"
 #include "lua_host_internal.h"
 #include "ratelimit.h"
 
@@ -66,6 +65,23 @@ static void push_lua(lua_State *L, const lua_host *host)
     set_int(L, "memory_bytes", lua_host_memory_in_use(host));
 }
 
+/* { shards, ready_shards, last_rtt_ms, avg_rtt_ms, connects, identifies, resumes, reconnects, zombies } */
+static void push_gateway(lua_State *L, const gateway *gw)
+{
+    gateway_stats s;
+    gateway_get_stats(gw, &s);
+    lua_createtable(L, 0, 9);
+    set_int(L, "shards", (uint64_t)s.shards);
+    set_int(L, "ready_shards", (uint64_t)s.ready_shards);
+    set_num(L, "last_rtt_ms", s.total.last_rtt_ms);
+    set_num(L, "avg_rtt_ms", s.total.avg_rtt_ms);
+    set_int(L, "connects", s.total.connects);
+    set_int(L, "identifies", s.total.identifies);
+    set_int(L, "resumes", s.total.resumes);
+    set_int(L, "reconnects", s.total.reconnects);
+    set_int(L, "zombies", s.total.zombies);
+}
+
 int lua_stats_push(lua_State *L)
 {
     void *ud;
@@ -75,6 +91,10 @@ int lua_stats_push(lua_State *L)
     if (host->rest != NULL) {
         push_rest(L, host->rest);
         lua_setfield(L, -2, "rest");
+    }
+    if (host->gateway != NULL) {
+        push_gateway(L, host->gateway);
+        lua_setfield(L, -2, "gateway");
     }
     push_lua(L, host);
     lua_setfield(L, -2, "lua");

@@ -10,6 +10,7 @@
 #include "discord_rest.h"
 #include "gateway.h"
 #include "gateway_session.h"
+#include "health_file.h"
 #include "http.h"
 #include "log.h"
 #include "loop_watchdog.h"
@@ -142,6 +143,7 @@ static void shutdown_app(app *a)
 {
     loop_watchdog_stop(a->watchdog);
     a->watchdog = NULL;
+    lua_host_set_gateway(a->lua, NULL);
     ws_context_destroy(a->ws); /* reports every gateway connection closed while the gateway still exists */
     gateway_destroy(a->gw);
     a->gw = NULL;
@@ -281,7 +283,9 @@ int main(int argc, char **argv)
         shutdown_app(&a);
         return 1;
     }
+    lua_host_set_gateway(a.lua, a.gw);
     a.watchdog = loop_watchdog_start(a.loop, 1000);
+    health_file_start(a.loop, a.cfg.data_dir); /* PEON_DATA_DIR/health: the Docker HEALTHCHECK reads it */
     log_info("core", "running (SIGINT or SIGTERM stops)");
     uv_run(a.loop, UV_RUN_DEFAULT);
 

@@ -26,6 +26,29 @@ static const char *const migrations[] = {
     "  updated_at INTEGER NOT NULL DEFAULT (strftime('%s','now')), PRIMARY KEY (ns, key));"
     "CREATE TABLE orchestrators (name TEXT PRIMARY KEY, url TEXT NOT NULL, api_key TEXT NOT NULL,"
     "  source TEXT NOT NULL DEFAULT 'user', created_at INTEGER NOT NULL DEFAULT (strftime('%s','now')));",
+    /* 2: what the bot remembers for communities: schedules, role grants, status boards, notification
+     * targets and the audit log. Times are epoch seconds; servers are "game.name@orchestrator". */
+    "CREATE TABLE schedules (id INTEGER PRIMARY KEY AUTOINCREMENT, guild_id TEXT NOT NULL,"
+    "  server TEXT NOT NULL, action TEXT NOT NULL, rule TEXT NOT NULL, zone TEXT NOT NULL,"
+    "  anchor INTEGER NOT NULL, next_run INTEGER, last_run INTEGER, last_result TEXT,"
+    "  warn_minutes TEXT NOT NULL DEFAULT '', warn_text TEXT, warned_for INTEGER,"
+    "  channel_id TEXT, created_by TEXT NOT NULL, paused INTEGER NOT NULL DEFAULT 0,"
+    "  skip_next INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL DEFAULT (strftime('%s','now')));"
+    "CREATE INDEX schedules_due ON schedules (next_run);"
+    "CREATE TABLE role_grants (guild_id TEXT NOT NULL, role_id TEXT NOT NULL, capability TEXT NOT NULL,"
+    "  granted_by TEXT, granted_at INTEGER NOT NULL DEFAULT (strftime('%s','now')),"
+    "  PRIMARY KEY (guild_id, role_id, capability));"
+    "CREATE TABLE boards (guild_id TEXT NOT NULL, channel_id TEXT NOT NULL, message_id TEXT,"
+    "  fingerprint TEXT, created_by TEXT, created_at INTEGER NOT NULL DEFAULT (strftime('%s','now')),"
+    "  PRIMARY KEY (guild_id, channel_id));"
+    "CREATE TABLE notify_targets (id INTEGER PRIMARY KEY AUTOINCREMENT, guild_id TEXT NOT NULL,"
+    "  channel_id TEXT, webhook_url TEXT, mention_role TEXT, events TEXT NOT NULL DEFAULT 'all',"
+    "  created_by TEXT, created_at INTEGER NOT NULL DEFAULT (strftime('%s','now')));"
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL DEFAULT (strftime('%s','now')), guild_id TEXT, user_id TEXT, action TEXT NOT NULL,"
+    "  server TEXT, result TEXT NOT NULL, detail TEXT);"
+    "CREATE INDEX audit_server ON audit (server, id);"
+    "CREATE INDEX audit_user ON audit (user_id, id);",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 

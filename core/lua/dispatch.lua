@@ -17,6 +17,48 @@ local M = {}
 local EPHEMERAL = 64
 local NO_PINGS = { parse = json.array() }
 
+-- Text over Discord's limits would make Discord refuse the whole answer, and the user would see "This
+-- interaction failed"; cut it instead (with "…") and log which limit a script ran into.
+local function clip(text, limit, what, clipped)
+  if type(text) ~= "string" then return text end
+  local length = utf8.len(text) or #text
+  if length <= limit then return text end
+  clipped[#clipped + 1] = what
+  local cut = utf8.len(text) and utf8.offset(text, limit) or limit
+  return text:sub(1, cut - 1) .. "…"
+end
+
+local function embed_size(e)
+  local n = #(e.title or "") + #(e.description or "") + #((e.footer or {}).text or "") + #((e.author or {}).name or "")
+  for _, f in ipairs(e.fields or {}) do n = n + #(f.name or "") + #(f.value or "") end
+  return n
+end
+
+local function fit_to_limits(out)
+  local clipped = {}
+  out.content = clip(out.content, 2000, "content", clipped)
+  local total = 0
+  for i, e in ipairs(type(out.embeds) == "table" and out.embeds or {}) do
+    if type(e) == "table" then
+      e.title = clip(e.title, 256, "embed title", clipped)
+      e.description = clip(e.description, 4096, "embed description", clipped)
+      if type(e.footer) == "table" then e.footer.text = clip(e.footer.text, 2048, "embed footer", clipped) end
+      for _, f in ipairs(type(e.fields) == "table" and e.fields or {}) do
+        f.name = clip(f.name, 256, "field name", clipped)
+        f.value = clip(f.value, 1024, "field value", clipped)
+      end
+      total = total + embed_size(e)
+      if total > 6000 and type(e.description) == "string" then
+        local room = math.max(0, #e.description - (total - 6000) - 10)
+        e.description = clip(e.description:sub(1, room), math.max(1, room), "embeds total", clipped)
+        total = 6000
+      end
+      out.embeds[i] = e
+    end
+  end
+  if #clipped > 0 then api.log.warn("an answer was over Discord's limits (%s): cut", table.concat(clipped, ", ")) end
+end
+
 -- Turns what a handler passes (a string or a table) into Discord's message JSON, and its `files`
 -- ({ {name=, data=, content_type=}, ... }, sent as attachments) when there are any.
 local function message_json(message)
@@ -27,6 +69,7 @@ local function message_json(message)
     if key ~= "ephemeral" and key ~= "files" then out[key] = value end
   end
   if message.ephemeral then out.flags = (out.flags or 0) | EPHEMERAL end
+  fit_to_limits(out)
   -- User-supplied text must never ping @everyone or a role by surprise.
   if out.allowed_mentions == nil then out.allowed_mentions = NO_PINGS end
   local files = message.files
@@ -238,18 +281,59 @@ local function modal_fields(data)
   return fields
 end
 
--- Each kind returns the function to run and its arguments, or nil and a message for the user.
--- Until role grants exist (the permissions feature), capabilities map to Discord permissions: "admin" and
--- "manage" need Administrator or Manage Server; "view" and "operate" are open to members.
+-- Capabilities, from least to most: view < operate < manage < admin; holding one includes those below.
+-- Members with Administrator or Manage Server hold all of them. Other members hold what their roles were
+-- granted (/permissions, table role_grants) and always "view"; "operate" is open to every member until a
+-- role of that guild is granted it, so a fresh install works and granting it is how you restrict it.
 local ADMINISTRATOR, MANAGE_GUILD = 8, 32
-local PRIVILEGED = { admin = true, manage = true }
+local RANK = { view = 1, operate = 2, manage = 3, admin = 4 }
+M.CAPABILITIES = { "view", "operate", "manage", "admin" }
 
-function M.permitted(ctx, capability)
-  if capability == nil or not PRIVILEGED[capability] then return true end
-  local bits = math.tointeger(tonumber(ctx.permissions or "0")) or 0
-  return bits & ADMINISTRATOR ~= 0 or bits & MANAGE_GUILD ~= 0
+-- Rows, or {} where there is no store (tools that run the host alone) or the query failed.
+local function query(sql, ...)
+  local ok, rows = pcall(host.sql, sql, ...)
+  return ok and rows or {}
 end
 
+local function granted_rank(ctx)
+  local roles = ctx.roles or {}
+  if ctx.guild_id == nil or #roles == 0 then return 0 end
+  local marks, values = {}, { ctx.guild_id }
+  for i, role in ipairs(roles) do
+    if i > 250 then break end
+    marks[#marks + 1] = "?"
+    values[#values + 1] = tostring(role)
+  end
+  local rows = query("SELECT capability FROM role_grants WHERE guild_id = ? AND role_id IN ("
+    .. table.concat(marks, ",") .. ")", table.unpack(values))
+  local best = 0
+  for _, row in ipairs(rows) do best = math.max(best, RANK[row.capability] or 0) end
+  return best
+end
+
+local function operate_restricted(guild_id)
+  if guild_id == nil then return false end
+  return #query("SELECT 1 AS yes FROM role_grants WHERE guild_id = ? AND capability = 'operate' LIMIT 1",
+    guild_id) > 0
+end
+
+function M.permitted(ctx, capability)
+  local needed = RANK[capability or "view"]
+  if needed == nil then error("unknown capability '" .. tostring(capability) .. "'", 2) end
+  local bits = math.tointeger(tonumber(ctx.permissions or "0")) or 0
+  if bits & ADMINISTRATOR ~= 0 or bits & MANAGE_GUILD ~= 0 then return true end
+  if needed == 1 then return true end
+  if needed == 2 and not operate_restricted(ctx.guild_id) then return true end
+  return granted_rank(ctx) >= needed
+end
+
+-- Why a member was refused, for the ephemeral reply.
+function M.refusal(capability, what)
+  return string.format("You need the '%s' capability for %s. A server administrator (Manage Server) can do "
+    .. "it, or grant it to one of your roles with /permissions grant.", capability, what)
+end
+
+-- Each kind returns the function to run and its arguments, or nil and a message for the user.
 local function route_command(gen, ctx, data)
   local def = gen.commands[data.name]
   if def == nil then
@@ -260,10 +344,7 @@ local function route_command(gen, ctx, data)
   ctx.group = #path == 2 and path[1] or nil
   local node = node_for(def, path)
   local capability = node and node.capability or def.capability
-  if not M.permitted(ctx, capability) then
-    return nil, string.format("You need the '%s' capability for /%s: ask a server administrator (someone with "
-      .. "Manage Server) to run it or grant it.", capability, data.name)
-  end
+  if not M.permitted(ctx, capability) then return nil, M.refusal(capability, "/" .. data.name) end
   local handler = node and node.handler or def.handler
   if type(handler) ~= "function" then
     return nil, string.format("/%s %s has no handler yet.", data.name, table.concat(path, " "))

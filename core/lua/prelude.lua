@@ -68,7 +68,33 @@ local store = {
   get = host.store_get,
   set = host.store_set,
   delete = host.store_delete,
+  -- One SQL statement with bound values: rows for a query, { changes =, last_id = } otherwise, or
+  -- nil, message. store.sql("SELECT * FROM schedules WHERE guild_id = ?", ctx.guild_id)
+  sql = host.sql,
 }
+
+-- Several statements as one transaction: all of fn's writes land, or none. fn must not wait (no async
+-- calls inside): other handlers would otherwise see, or add to, a half-done transaction.
+function store.transaction(fn)
+  local begun, why = host.sql("BEGIN IMMEDIATE")
+  if not begun then return nil, why end
+  local co = coroutine.create(fn)
+  local results = pack(raw_resume(co))
+  if results[1] and raw_status(co) ~= "dead" then
+    host.sql("ROLLBACK")
+    error("store.transaction: the function waited (an async call); nothing was written", 2)
+  end
+  if not results[1] then
+    host.sql("ROLLBACK")
+    error(results[2], 0)
+  end
+  local committed, commit_error = host.sql("COMMIT")
+  if not committed then
+    host.sql("ROLLBACK")
+    return nil, commit_error
+  end
+  return unpack(results, 2, results.n)
+end
 
 -- Discord REST from scripts, through the core's rate limiter. Every function yields until Discord answered
 -- and returns the decoded body (true for an empty answer), or nil, a message and the HTTP status.
@@ -183,6 +209,13 @@ function peon.spawn(fn, ...)
   end, ...)
 end
 
+-- The bot's presence: a custom status with `text` on every shard ("" clears it), sent to Discord only
+-- when it changed. Returns false while the gateway is not running yet (try again with the next update).
+function peon.set_presence(text)
+  if type(text) ~= "string" then error("peon.set_presence(text) needs a string", 2) end
+  return host.set_presence(text)
+end
+
 -- Calls fn() now and then every `seconds` for as long as the script generation that started it is
 -- live: after a /reload the old loop ends at its next turn and the new scripts' `events.LOAD` starts
 -- theirs. Meant to be called from an `events.LOAD` handler; an error in fn is logged, the loop goes on.
@@ -208,12 +241,26 @@ function peon.format_time(epoch, zone, now)
   return host.format_time(epoch, zone or peon.config.timezone or "UTC", now)
 end
 
+-- Schedules: what an admin types as `when` ("daily 04:00", "weekdays 23:30", "mon,thu 18:00",
+-- "every 6h", a 5-field cron expression, or a one-shot timer) in TIMEZONE unless `zone` is given.
+-- schedule_rule -> { next =, kind =, text = canonical, description =, interval =, anchor = } | nil, message
+-- schedule_next(canonical, zone, after, anchor) -> the first run after `after`, or nil when none is left.
+function peon.schedule_rule(text, zone, now, anchor)
+  return host.schedule_rule(text, zone or peon.config.timezone or "UTC", now or os.time(), anchor)
+end
+
+function peon.schedule_next(text, zone, after, anchor)
+  return host.schedule_next(text, zone or peon.config.timezone or "UTC", after or os.time(), anchor)
+end
+
 -- The orchestrator registry (names, URLs, API keys). Scripts use it through scripts/lib/orc.lua,
 -- which never shows a key; anything that prints these entries must leave `key` out.
 peon.registry = {
   list = host.orc_list,
   put = host.orc_put,
   delete = host.orc_delete,
+  -- The Python bot's peon.orchestrators.json (PEON_IMPORT_ORCHESTRATORS): text, path | nil, why.
+  read_legacy = host.read_legacy_registry,
 }
 
 return {

@@ -137,6 +137,6 @@ return {
   handler = handler,
   events = {
     -- The cache behind autocomplete and server lookups: refreshed now and every minute, per generation.
-    LOAD = function() peon.every(fleet.REFRESH_SECONDS, fleet.refresh) end,
+    LOAD = function() peon.every(fleet.refresh_seconds(), fleet.refresh) end,
   },
 }

@@ -10,7 +10,18 @@ local fleet = {
   refreshed_at = nil,
 }
 
-fleet.REFRESH_SECONDS = 60
+local listeners = {}
+
+-- How often the background loop polls every orchestrator (PEON_POLL_SECONDS, default 60).
+function fleet.refresh_seconds()
+  return peon.config.poll_seconds or 60
+end
+
+-- fn(servers, status, previous_servers, previous_status) runs after every refresh (in the refreshing task):
+-- status boards and notifications compare the two views. An error in one listener doesn't stop the others.
+function fleet.on_refresh(fn)
+  listeners[#listeners + 1] = fn
+end
 local STALE_SECONDS = 120
 
 local function text_or_nil(value)
@@ -86,8 +97,14 @@ function fleet.refresh()
     end
   end
   sort_servers(list)
+  local previous, previous_status = fleet.servers, fleet.status
+  local first = fleet.refreshed_at == nil
   fleet.servers, fleet.status, fleet.refreshed_at = list, status, now
   if next(catalogue) ~= nil or #servers == 0 then fleet.plans = catalogue end
+  for _, fn in ipairs(listeners) do
+    local ok, err = pcall(fn, list, status, not first and previous or nil, not first and previous_status or nil)
+    if not ok then log.error("refresh listener failed: %s", tostring(err)) end
+  end
   return list, status
 end
 

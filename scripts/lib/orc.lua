@@ -82,9 +82,16 @@ local function request_for(entry, method, path, body, timeout)
 end
 
 -- Turns one HTTP result into data or an error. raw = true: the body is returned as it came (files).
+-- The core's transport messages start with "METHOD host:port/path: reason"; users see the orchestrator's
+-- name instead, never its address (only admins may see URLs).
+local function reason_only(message)
+  local text = tostring(message or "")
+  return (text:match(": ([^:]+)$")) or (text:gsub("https?://%S+", ""):gsub("%S+:%d+%S*", ""))
+end
+
 local function interpret(name, res, transport_error, transport_kind, raw)
   if res == nil then
-    return nil, err(name, transport_kind == "timeout" and "timeout" or "unreachable", 0, transport_error)
+    return nil, err(name, transport_kind == "timeout" and "timeout" or "unreachable", 0, reason_only(transport_error))
   end
   local status = res.status
   if status == 401 or status == 403 then return nil, err(name, "auth", status, said(res.body)) end

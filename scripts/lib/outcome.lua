@@ -84,6 +84,12 @@ function outcome.perform(ctx, t, server, action, opts)
   else
     error("outcome.perform: unknown action " .. tostring(action), 2)
   end
+  if action ~= "info" then
+    require("audit").record({ guild_id = ctx.guild_id, user_id = ctx.user and ctx.user.id, action = action,
+      server = server.uid .. "@" .. server.orchestrator, ok = data ~= nil,
+      detail = data == nil and cards.orc_error(t, err) or (opts.mode or (opts.when and ("at " .. opts.when.epoch)))
+        or (action == "delete" and (opts.everything and "everything" or "container")) or nil })
+  end
   if data == nil then
     local embed = cards.failure(t, t("server.failed", { verb = verb, uid = server.uid }), err)
     embed.fields = { { name = t("server.field_requested"), value = byline(t, ctx, server) } }

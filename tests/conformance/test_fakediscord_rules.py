@@ -292,3 +292,48 @@ def test_resume_replays_missed_events_in_order(sim):
         counters = sim.counters()
         assert counters["identifies"] == 1 and counters["resumes"] == 2 and counters["invalid_sessions"] == 1
     run(scenario())
+
+
+def test_presence_update_needs_identify_and_a_valid_presence(sim):
+    presence = {"since": None, "activities": [{"name": "Custom Status", "type": 4, "state": "3/5 servers running"}],
+                "status": "online", "afk": False}
+
+    async def scenario(before_identify=None, after_identify=None, in_identify=None):
+        async with aiohttp.ClientSession() as session:
+            gw = await connect(sim, session)
+            await gw.payload()
+            if before_identify is not None:
+                await gw.send(before_identify)
+                return (await gw.payload())["closed"]
+            hello = identify(sim)
+            if in_identify is not None:
+                hello["d"]["presence"] = in_identify
+            await gw.send(hello)
+            first = await gw.payload()
+            if "closed" in first:
+                return first["closed"]
+            await gw.payload()  # GUILD_CREATE
+            await gw.send(after_identify)
+            await gw.send({"op": 1, "d": 2})
+            answer = await gw.payload()
+            await gw.ws.close()
+            return answer["closed"] if "closed" in answer else answer["op"]
+
+    assert run(scenario(before_identify={"op": 3, "d": presence})) == 4003
+    assert run(scenario(after_identify={"op": 3, "d": presence})) == 11  # accepted: the heartbeat is ACKed
+    assert run(scenario(after_identify={"op": 3, "d": dict(presence, status="busy")})) == 4002
+    assert run(scenario(after_identify={"op": 3, "d": dict(presence, activities=[{"type": 4}])})) == 4002
+    assert run(scenario(in_identify=dict(presence, afk="no"))) == 4002
+    assert run(scenario(in_identify=presence, after_identify={"op": 1, "d": None})) == 11
+    recorded = sim.presences()
+    assert [p["op"] for p in recorded] == [3, 2]
+    assert recorded[0]["d"]["activities"][0]["state"] == "3/5 servers running" and recorded[0]["shard"] == [0, 1]
+
+
+def test_control_api_deletes_a_message_like_a_moderator(sim):
+    channel = sim.state()["guilds"][0]["channels"][0]["id"]
+    _, message, _ = run(rest(sim, "POST", f"/channels/{channel}/messages", {"content": "board"}))
+    assert sim.delete_message(channel, message["id"]) == {"ok": True}
+    status, body, _ = run(rest(sim, "PATCH", f"/channels/{channel}/messages/{message['id']}", {"content": "x"}))
+    assert status == 404 and body == {"message": "Unknown Message", "code": 10008}
+    assert sim.delete_message(channel, message["id"])["http_status"] == 404

@@ -221,6 +221,7 @@ def test_unreachable_orchestrator_is_named(peon, sim, orc):
     orc.drop("PUT /server/start/*")
     message = answer(sim, sim.command("server", opts(action="start", server="palworld.alice")))
     assert "Could not reach orchestrator **local**" in embed_text(message)
+    assert "127.0.0.1" not in embed_text(message) and orc.url not in embed_text(message)  # no address shown
     finish(process)
 
 
@@ -234,4 +235,16 @@ def test_backup_is_attached_to_the_answer(peon, sim, orc):
     assert len(attachments) == 1 and attachments[0]["filename"].startswith("valheim.bob-")
     assert attachments[0]["filename"].endswith(".zip") and attachments[0].get("size", 1) > 0
     assert orc.requests(path="/api/v1/server/save/valheim.bob")[0]["method"] == "GET"
+    finish(process)
+
+
+def test_malformed_answers_and_past_dates_are_refused_clearly(peon, sim, orc):
+    process = peon()
+    orc.fail_next("GET /server/get/*", status=200, raw="<html>proxy error</html>", content_type="text/html")
+    message = answer(sim, sim.command("server", opts(action="info", server="valheim.bob")))
+    text = embed_text(message)
+    assert "Info of valheim.bob failed" in text and "cannot read" in text and "proxy error" in text
+    past = answer(sim, sim.command("server", opts(action="stop", server="valheim.bob", timer="2020-01-01.10:00")))
+    assert "in the past" in embed_text(past) and past["flags"] & 64
+    assert not orc.requests(method="PUT")
     finish(process)

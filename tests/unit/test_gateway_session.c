@@ -843,6 +843,68 @@ static void test_payload_escaping_and_limits(void)
     CHECK_STR(last_url(), MAIN_URL);
 }
 
+/* The presence: carried by IDENTIFY, sent as op 3 when ready and changed, skipped when unchanged, sent
+ * after a RESUME when it changed while away, and cut at a UTF-8 boundary. */
+static void test_presence(void)
+{
+    setup(1);
+    CHECK_INT(gws_set_presence(&G, 0, "1/2 servers running"), 0); /* before any connection: kept */
+    CHECK_INT(F.sends, 0);
+    bring_up();
+    const char *identify = F.sent[0];
+    json_span d, presence, v;
+    char text[256];
+    CHECK_INT(sent_op(identify), 2);
+    CHECK(json_get(identify, strlen(identify), "d", &d) && json_get_in(&d, "presence", &presence));
+    CHECK(json_get_in(&presence, "status", &v) && json_string(&v, text, sizeof text));
+    CHECK_STR(text, "online");
+    CHECK(strstr(identify, "\"activities\":[{\"name\":\"Custom Status\",\"type\":4,\"state\":\"1/2 servers running\"}]"));
+    int before = F.sends;
+    CHECK_INT(gws_set_presence(&G, F.now, "1/2 servers running"), 1); /* unchanged: nothing sent */
+    CHECK_INT(F.sends, before);
+    CHECK_INT(gws_set_presence(&G, F.now, "2/2 \"servers\" running"), 0);
+    CHECK_INT(F.sends, before + 1);
+    CHECK_INT(sent_op(last_sent()), 3);
+    CHECK(json_valid(last_sent(), strlen(last_sent())));
+    CHECK(strstr(last_sent(), "\"state\":\"2/2 \\\"servers\\\" running\""));
+    CHECK(strstr(last_sent(), "\"since\":null") && strstr(last_sent(), "\"afk\":false"));
+    /* Changed while disconnected: the RESUME does not carry a presence, so op 3 follows RESUMED. */
+    close_conn(1006);
+    CHECK_INT(gws_set_presence(&G, F.now, "0/2 servers running"), 0);
+    come_back_resumed();
+    CHECK_INT(sent_op(last_sent()), 3);
+    CHECK(strstr(last_sent(), "0/2 servers running"));
+    /* Unchanged across a resume: nothing extra. */
+    close_conn(1006);
+    come_back_resumed();
+    CHECK_INT(sent_op(last_sent()), 6);
+    /* A new session identifies with it and sends no separate op 3. */
+    frame("{\"op\":9,\"d\":false}");
+    close_conn(4000);
+    fire(GWS_TIMER_RECONNECT);
+    open_conn();
+    frame(HELLO);
+    CHECK_INT(sent_op(last_sent()), 2);
+    CHECK(strstr(last_sent(), "0/2 servers running"));
+    before = F.sends;
+    frame(READY);
+    CHECK_INT(F.sends, before);
+    /* "" clears the activity; long text is cut without splitting a character. */
+    CHECK_INT(gws_set_presence(&G, F.now, ""), 0);
+    CHECK(strstr(last_sent(), "\"activities\":[]"));
+    char longer[300] = "";
+    for (int i = 0; i < 60; i++) strcat(longer, "\xc3\xa4"); /* 120 bytes of two-byte characters */
+    strcat(longer, "abcdefg\xe2\x82\xac"); /* 127 bytes, then a 3-byte euro sign crossing 128 */
+    CHECK_INT(gws_set_presence(&G, F.now, longer), 0);
+    CHECK_INT((int)strlen(G.presence_text), 127);
+    CHECK(json_valid(last_sent(), strlen(last_sent())));
+    char object[512];
+    CHECK(gws_presence_json("x", object, sizeof object) > 0);
+    CHECK_STR(object, "{\"since\":null,\"activities\":[{\"name\":\"Custom Status\",\"type\":4,\"state\":\"x\"}],"
+                      "\"status\":\"online\",\"afk\":false}");
+    CHECK_INT(gws_presence_json("x", object, 10), 0);
+}
+
 int main(void)
 {
     RUN_TEST(test_identify_then_ready);
@@ -870,6 +932,7 @@ int main(void)
     RUN_TEST(test_hello_timeout_and_bad_hello);
     RUN_TEST(test_odd_frames);
     RUN_TEST(test_payload_escaping_and_limits);
+    RUN_TEST(test_presence);
     gws_free(&G);
     reset_fake();
     return CHECK_DONE();

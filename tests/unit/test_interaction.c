@@ -52,6 +52,22 @@ static void test_guard_defers_slow_handler_and_reply_fills_it_in(void)
     CHECK(strstr(m.reason, "too late to open a modal") != NULL);
 }
 
+static void test_refused_first_answer_can_be_replaced(void)
+{
+    ix x = fresh(IX_COMMAND);
+    ix_decision d = ix_decide(&x, IX_ASK_REPLY, 1100);
+    ix_initial_sent(&x, d.callback_type);
+    CHECK_INT(ix_decide(&x, IX_ASK_REPLY, 1150).action, IX_WAIT);
+    ix_initial_refused(&x); /* 400: a message over Discord's limits, nothing shown to the user */
+    ix_decision again = ix_decide(&x, IX_ASK_REPLY, 1200); /* the error notice goes out as the first answer */
+    CHECK_INT(again.action, IX_SEND_CALLBACK);
+    CHECK_INT(again.callback_type, IXR_MESSAGE);
+    ix_initial_sent(&x, again.callback_type);
+    ix_initial_done(&x, true);
+    CHECK_INT(ix_guard(&x, 3600).action, IX_NOTHING);
+    CHECK_INT(answer(&x, IX_ASK_REPLY, 1300).action, IX_SEND_FOLLOWUP);
+}
+
 static void test_components_defer_as_update(void)
 {
     ix x = fresh(IX_COMPONENT);
@@ -123,6 +139,7 @@ int main(void)
 {
     RUN_TEST(test_fast_reply_then_followups);
     RUN_TEST(test_guard_defers_slow_handler_and_reply_fills_it_in);
+    RUN_TEST(test_refused_first_answer_can_be_replaced);
     RUN_TEST(test_components_defer_as_update);
     RUN_TEST(test_modals);
     RUN_TEST(test_autocomplete);

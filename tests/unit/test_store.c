@@ -35,7 +35,7 @@ static void test_creates_private_dir_and_db(void)
     CHECK_INT(s.st_mode & 0777, 0700);
     CHECK_INT(stat(store_path(st), &s), 0);
     CHECK_INT(s.st_mode & 0777, 0600);
-    CHECK_INT(store_schema_version(st), 1);
+    CHECK_INT(store_schema_version(st), 2);
 
     sqlite3_stmt *stmt;
     CHECK_INT(sqlite3_prepare_v2(store_db(st), "PRAGMA journal_mode", -1, &stmt, NULL), SQLITE_OK);
@@ -68,7 +68,7 @@ static void test_kv_survives_reopen(void)
     free(value);
     CHECK_INT(store_kv_delete(st, "boards", "main"), 0);
     CHECK(store_kv_get(st, "boards", "main") == NULL);
-    CHECK_INT(store_schema_version(st), 1); /* reopening does not migrate twice */
+    CHECK_INT(store_schema_version(st), 2); /* reopening does not migrate twice */
     store_close(st);
     remove_tree(root);
 }

@@ -97,6 +97,14 @@ class Simulator:
     def messages(self, channel, count=0, timeout=10):
         return self.call("GET", f"/messages/{channel}?count={count}&timeout={timeout}", timeout=timeout + 5)
 
+    def presences(self):
+        """Every presence the bot set: [{op: 2 (IDENTIFY) or 3, session, shard, d, at}], oldest first."""
+        return self.call("GET", "/presences")
+
+    def delete_message(self, channel_id, message_id):
+        """Deletes a message the way a moderator would, outside the bot's REST view."""
+        return self.call("DELETE", f"/messages/{channel_id}/{message_id}")
+
 
 @contextlib.contextmanager
 def start_simulator(token=None):

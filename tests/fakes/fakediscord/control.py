@@ -244,6 +244,23 @@ async def channel_messages(request):
     return web.json_response(world.messages[channel["id"]])
 
 
+async def presences(request):
+    """Every presence the bot set, oldest first: {op (2 = in IDENTIFY, 3 = Presence Update), session, shard,
+    d, at}."""
+    return web.json_response(request.app["world"].presences)
+
+
+async def remove_message(request):
+    """Deletes a message as a member with Manage Messages would (no bot token, no rate limit)."""
+    world = request.app["world"]
+    messages = world.messages.get(request.match_info["channel"], [])
+    kept = [m for m in messages if m["id"] != request.match_info["message"]]
+    if len(kept) == len(messages):
+        return web.json_response({"error": "unknown message"}, status=404)
+    world.messages[request.match_info["channel"]] = kept
+    return web.json_response({"ok": True})
+
+
 async def wait_ready(request):
     """Waits until `count` sessions (default 1) have been READY, then returns the counters."""
     world = request.app["world"]
@@ -271,6 +288,8 @@ def add_routes(app):
     r.add_get("/_sim/state", state)
     r.add_get("/_sim/messages/{channel}", channel_messages)
     r.add_get("/_sim/wait/ready", wait_ready)
+    r.add_get("/_sim/presences", presences)
+    r.add_delete("/_sim/messages/{channel}/{message}", remove_message)
 
 
 __all__ = ["add_routes", "Interaction"]

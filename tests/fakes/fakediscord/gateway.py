@@ -12,7 +12,9 @@ from .world import KNOWN_INTENTS, PRIVILEGED_INTENTS, Session
 
 OP_DISPATCH, OP_HEARTBEAT, OP_IDENTIFY, OP_RESUME, OP_RECONNECT, OP_INVALID_SESSION, OP_HELLO, OP_ACK = \
     0, 1, 2, 6, 7, 9, 10, 11
+OP_PRESENCE = 3
 SEND_LIMIT, SEND_WINDOW = 120, 60.0
+PRESENCE_STATUSES = ("online", "dnd", "idle", "invisible", "offline")
 
 
 class Connection:
@@ -158,8 +160,10 @@ async def on_payload(world, conn, raw):
         return await identify(world, conn, payload.get("d") or {})
     if op == OP_RESUME:
         return await resume(world, conn, payload.get("d") or {})
-    if op in (3, 4, 8, 31, 43):
-        return True  # presence, voice, member requests: accepted and ignored
+    if op == OP_PRESENCE:
+        return await presence_update(world, conn, payload.get("d"))
+    if op in (4, 8, 31, 43):
+        return True  # voice, member requests: accepted and ignored
     await conn.close(4001, "Unknown opcode")
     return False
 
@@ -186,6 +190,9 @@ async def identify(world, conn, d):
             or shard[1] < 1 or not 0 <= shard[0] < shard[1]):
         await conn.close(4010, "Invalid shard.")
         return False
+    if "presence" in d and presence_problem(d["presence"]):
+        await conn.close(4002, "Decode error")
+        return False
     limit = world.start_limit()
     world.counters["identifies"] += 1
     if limit["remaining"] <= 0:
@@ -194,6 +201,8 @@ async def identify(world, conn, d):
         limit["remaining"] -= 1
     session = Session(shard, intents)
     world.sessions[session.id] = session
+    if "presence" in d:
+        world.record_presence(session, 2, d["presence"])
     session.conn = conn
     conn.session = session
     guilds = world.guilds_for(session)
@@ -234,4 +243,40 @@ async def resume(world, conn, d):
     if missed:
         await conn.send_many(missed)
     await world.emit("RESUMED", {}, session=session)
+    return True
+
+
+def presence_problem(d):
+    """What is wrong with a presence object (Gateway Presence Update structure), or None. Bots may set
+    activity types 0-5; a custom status (4) shows its `state` (128 characters at most)."""
+    if not isinstance(d, dict):
+        return "not an object"
+    if "since" in d and d["since"] is not None and not isinstance(d["since"], int):
+        return "since must be an integer or null"
+    if not isinstance(d.get("activities"), list):
+        return "activities must be an array"
+    if d.get("status") not in PRESENCE_STATUSES:
+        return "unknown status"
+    if not isinstance(d.get("afk"), bool):
+        return "afk must be a boolean"
+    for activity in d["activities"]:
+        if not isinstance(activity, dict) or not isinstance(activity.get("name"), str):
+            return "an activity needs a name"
+        if not isinstance(activity.get("type"), int) or not 0 <= activity["type"] <= 5:
+            return "unknown activity type"
+        state = activity.get("state")
+        if state is not None and (not isinstance(state, str) or len(state) > 128):
+            return "state must be a string of at most 128 characters"
+    return None
+
+
+async def presence_update(world, conn, d):
+    """Op 3: only on an identified connection (else 4003); a malformed presence closes with 4002."""
+    if conn.session is None:
+        await conn.close(4003, "Not authenticated.")
+        return False
+    if presence_problem(d):
+        await conn.close(4002, "Decode error")
+        return False
+    world.record_presence(conn.session, 3, d)
     return True

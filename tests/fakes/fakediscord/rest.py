@@ -449,6 +449,8 @@ async def interaction_callback(request):
         return problem
     event = record.record("callback", data, callback_type=kind)
     event["authorization_header"] = "Authorization" in request.headers
+    if files:
+        event["files"] = files  # what was uploaded: [{name, filename, size}]
     record.initial = event
     channel_id = record.payload.get("channel_id")
     if kind in (4, 5):
@@ -502,7 +504,9 @@ async def original(request):
         if key in (data or {}):
             record.original[key] = data[key]
     record.original["flags"] = record.original.get("flags", 0) & ~LOADING
-    record.record("edit_original", data)
+    event = record.record("edit_original", data)
+    if files:
+        event["files"] = files
     return json_response(record.original)
 
 
@@ -516,7 +520,10 @@ async def followup(request):
         record.record("rejected_followup", data)
         return problem
     message = make_message(world, record.payload.get("channel_id"), data or {})
-    record.record("followup", data)
+    event = record.record("followup", data)
+    event["message_id"] = message["id"]
+    if files:
+        event["files"] = files
     record.followups = getattr(record, "followups", {})
     record.followups[message["id"]] = message
     return json_response(message)

@@ -37,6 +37,7 @@ class Session:
         self.invalid = False
         self.resumable_until = None
         self.ready = asyncio.Event()
+        self.presence = None                    # the latest presence set on this session
 
 
 class Interaction:
@@ -67,7 +68,9 @@ class Interaction:
 
     def summary(self):
         return {"id": self.id, "token": self.token, "type": self.type, "initial": self.initial,
-                "events": self.events, "dispatched": self.dispatched_at is not None}
+                "events": self.events, "dispatched": self.dispatched_at is not None,
+                # the id of the message @original is (a channel message unless ephemeral), once there is one
+                "original_id": (self.original or {}).get("id")}
 
 
 class World:
@@ -95,6 +98,7 @@ class World:
         self.ready_waiters = []
         self.connections = set()
         self.message_added = asyncio.Event()
+        self.presences = []                     # every presence the bot set: IDENTIFY's and op 3's
         self.add_guild("PEON Test")
 
     # ---- guilds and channels ----
@@ -180,6 +184,11 @@ class World:
             if s.conn is not None:
                 await s.conn.send({"op": 0, "s": s.seq, "t": name, "d": data})
         return len(targets)
+
+    def record_presence(self, session, op, presence):
+        self.presences.append({"op": op, "session": session.id, "shard": session.shard, "d": presence,
+                               "at": time.time()})
+        session.presence = presence
 
     # ---- interactions ----
     def add_interaction(self, payload):

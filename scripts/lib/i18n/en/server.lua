@@ -10,8 +10,8 @@ return {
   mode_server = "server: game server files (safest)", mode_image = "image: the container image",
   mode_full = "full: game files and image", mode_reinit = "reinit: reinstall (keeps saves, deletes the rest)",
 
-  not_allowed = "You may not {action} servers here.\nThat needs the '{capability}' capability; a server "
-    .. "administrator (Manage Server) can do it or grant it.",
+  not_allowed = "You may not {action} servers here.\nThat needs the '{capability}' capability: a server "
+    .. "administrator (Manage Server) can do it, or grant it to one of your roles with /permissions grant.",
   timer_only_stop = "A timer only goes with stop (when to stop) or start (when to stop again).",
   mode_only_update = "A mode only goes with update.",
   bad_timer = "\"{text}\" is not a time the bot understands, so nothing was done.",

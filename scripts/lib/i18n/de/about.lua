@@ -1,0 +1,27 @@
+-- /about
+return {
+  cmd_name = "über",
+  cmd_description = "Über peon-bot: Versionen, Orchestratoren und unterstützte Spiele",
+  title = "🤖 Über peon-bot",
+  intro = "peon-bot betreibt die Spielserver eurer Community auf PEON-Orchestratoren, direkt aus Discord. "
+    .. "`/hilfe` zeigt, was er kann.",
+  version = "Bot-Version",
+  orchestrators = "Orchestratoren",
+  orc_ok = "🟢 **{orc}** · Version {version}",
+  orc_bad = "🔴 **{orc}** · {why}",
+  why_unreachable = "nicht erreichbar",
+  why_timeout = "hat nicht rechtzeitig geantwortet",
+  why_auth = "hat den API-Schlüssel des Bots abgelehnt",
+  why_http = "antwortete mit einem Fehler",
+  why_malformed = "schickte eine unlesbare Antwort",
+  why_failed = "meldete einen Fehler",
+  why_unknown = "nicht registriert",
+  more = "… und {count} weitere (`/liste type:orchestratoren`)",
+  supported_games = "Unterstützte Spiele",
+  games = "{count} Spiele: {names}",
+  games_more = " und {count} weitere (`/liste type:pläne`)",
+  no_games = "Gerade sind keine Spielpläne verfügbar (`/debug test_connectivity` prüft die Orchestratoren).",
+  links = "Links",
+  links_text = "[warcamp.org]({website}) · [Dokumentation]({docs})",
+  footer = "Sag Bescheid, und die Peons legen los.",
+}

@@ -1,0 +1,8 @@
+-- /audit.
+return {
+  description = "Die letzten Aktionen über den Bot anzeigen",
+  opt_server = "Nur dieser Server (spiel.name)", opt_user = "Nur dieses Mitglied",
+  title = "Letzte Aktionen",
+  line = "{when} {icon} {who} **{action}** {server}{detail}",
+  empty = "Noch nichts aufgezeichnet.",
+}

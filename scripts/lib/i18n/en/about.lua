@@ -1,0 +1,27 @@
+-- /about
+return {
+  cmd_name = "about",
+  cmd_description = "About peon-bot: versions, orchestrators and supported games",
+  title = "🤖 About peon-bot",
+  intro = "peon-bot runs your community's game servers on PEON orchestrators, from Discord. `/help` lists what "
+    .. "it can do.",
+  version = "Bot version",
+  orchestrators = "Orchestrators",
+  orc_ok = "🟢 **{orc}** · version {version}",
+  orc_bad = "🔴 **{orc}** · {why}",
+  why_unreachable = "not reachable",
+  why_timeout = "did not answer in time",
+  why_auth = "refused the bot's API key",
+  why_http = "answered with an error",
+  why_malformed = "sent an unreadable answer",
+  why_failed = "reported an error",
+  why_unknown = "not registered",
+  more = "… and {count} more (`/list type:orchestrators`)",
+  supported_games = "Supported games",
+  games = "{count} games: {names}",
+  games_more = " and {count} more (`/list type:plans`)",
+  no_games = "No game plans available right now (`/debug test_connectivity` checks the orchestrators).",
+  links = "Links",
+  links_text = "[warcamp.org]({website}) · [Documentation]({docs})",
+  footer = "Ask, and the peons get to work.",
+}
