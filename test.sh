@@ -17,6 +17,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== luacheck" >&2
 luacheck --quiet --config .luacheckrc scripts core/lua
+/usr/bin/python3 tools/check_dockerfile.py  # the Dockerfile vs run.sh and what build/peon-bot links
 
 echo "== pytest" >&2
 export PEON_BOT_BINARIES="$PWD/build/peon-bot:$PWD/build-asan/peon-bot"

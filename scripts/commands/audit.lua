@@ -7,6 +7,7 @@ local L = i18n.localizations
 
 return {
   name = "audit",
+  name_localizations = require("i18n").localizations("audit.cmd_name"),
   description = i18n.text("en", "audit.description"),
   description_localizations = L("audit.description"),
   capability = "manage",

@@ -80,6 +80,7 @@ end
 
 return {
   name = "board",
+  name_localizations = require("i18n").localizations("board.cmd_name"),
   description = i18n.text("en", "board.description"),
   description_localizations = L("board.description"),
   capability = "manage",

@@ -131,6 +131,7 @@ end
 
 return {
   name = "notify",
+  name_localizations = require("i18n").localizations("notify.cmd_name"),
   description = i18n.text("en", "notify.description"),
   description_localizations = L("notify.description"),
   capability = "manage",

@@ -88,6 +88,7 @@ end
 
 return {
   name = "permissions",
+  name_localizations = L("permissions.cmd_name"),
   description = i18n.text("en", "permissions.description"),
   description_localizations = L("permissions.description"),
   capability = "admin",

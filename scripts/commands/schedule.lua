@@ -158,6 +158,7 @@ end
 
 return {
   name = "schedule",
+  name_localizations = require("i18n").localizations("schedule.cmd_name"),
   description = text("description"),
   description_localizations = L("schedule.description"),
   capability = "manage",

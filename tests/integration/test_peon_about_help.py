@@ -87,11 +87,15 @@ def test_commands_are_registered_with_german_localizations(peon, sim, orc):
 
 
 def keys_of(path):
-    return set(re.findall(r"^\s{2}(\w+)\s*=", pathlib.Path(path).read_text(), re.M))
+    """The keys of a message table: each `key = "..."` at the start of a line or after a comma."""
+    text = pathlib.Path(path).read_text()
+    return set(re.findall(r"(?:^\s{2}|,\s+)(\w+)\s*=\s*[\"{]", text, re.M))
 
 
 def test_english_and_german_tables_have_the_same_keys():
     base = REPO / "scripts" / "lib" / "i18n"
-    for domain in DOMAINS:
+    domains = sorted(f.stem for f in (base / "en").glob("*.lua"))
+    assert set(DOMAINS) <= set(domains) and sorted(f.stem for f in (base / "de").glob("*.lua")) == domains
+    for domain in domains:
         english, german = keys_of(base / "en" / f"{domain}.lua"), keys_of(base / "de" / f"{domain}.lua")
         assert english and english == german, (domain, english ^ german)

@@ -1,5 +1,6 @@
 -- /board und die Statustafel selbst (scripts/lib/board.lua), und die Präsenz des Bots.
 return {
+  cmd_name = "statustafel",
   description = "Eine Statustafel aller Spielserver, in einem Kanal aktuell gehalten",
   create = "Eine Statustafel in einem Kanal posten (eine pro Kanal)",
   remove = "Die Statustafel eines Kanals entfernen",
@@ -9,14 +10,15 @@ return {
   title = "Statustafel",
   created = "Tafel in {channel} gepostet: {link}\nSie wird bearbeitet, sobald sich ein Server ändert.",
   reposted = "Die Tafel von {channel} war weg; neu gepostet: {link}",
-  exists = "{channel} hat schon eine Tafel: {link}\n`/board refresh` aktualisiert sie, `/board remove` entfernt sie.",
+  exists = "{channel} hat schon eine Tafel: {link}\n`/statustafel refresh` aktualisiert sie, "
+    .. "`/statustafel remove` entfernt sie.",
   removed = "Die Tafel von {channel} ist entfernt.",
   none = "{channel} hat keine Tafel.",
   failed_title = "Die Tafel konnte nicht gepostet werden",
   failed = "Discord hat die Nachricht in {channel} abgelehnt: {why}\nDer Bot braucht dort Kanal ansehen, "
     .. "Nachrichten senden und Links einbetten.",
   polled = "{count} Orchestrator(en) abgefragt; {down} antworten nicht.",
-  no_boards = "Dieser Server hat noch keine Tafel: `/board create`.",
+  no_boards = "Dieser Server hat noch keine Tafel: `/statustafel create`.",
   refreshed = "Tafeln: {edited} bearbeitet, {posted} neu gepostet, {unchanged} unverändert, {failed} fehlgeschlagen.",
 
   summary = "**Spielserver**: {running} von {total} laufen",

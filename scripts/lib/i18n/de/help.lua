@@ -19,12 +19,13 @@ return {
     .. "`/debug action:test_connectivity|list_plans`: prüft jeden Orchestrator und die Verbindung des Bots.\n"
     .. "`/reload`: lädt die Skripte des Bots neu.",
   automation = "Automatisierung und Kontrolle (Server verwalten)",
-  automation_text = "`/schedule add|list|remove|skip|pause|resume|timezone`: Starts, Stopps, Neustarts, Updates "
+  automation_text = "`/zeitplan add|list|remove|skip|pause|resume|timezone`: Starts, Stopps, Neustarts, Updates "
     .. "und Sicherungen planen: einmal (`22:30`, `2h`), `daily 04:00`, `weekdays 23:30`, `mo,do 18:00`, "
     .. "`every 6h` oder Cron, mit Warnungen vorher.\n"
-    .. "`/board create`: eine laufend aktualisierte Statusnachricht aller Server. `/notify add`: Zustandswechsel in "
+    .. "`/statustafel create`: eine laufend aktualisierte Statusnachricht aller Server. "
+    .. "`/meldungen add`: Zustandswechsel in "
     .. "einen Kanal oder Webhook.\n"
-    .. "`/permissions grant|revoke|list`: welche Rollen Server bedienen oder verwalten dürfen. `/audit`: wer was "
+    .. "`/rechte grant|revoke|list`: welche Rollen Server bedienen oder verwalten dürfen. `/protokoll`: wer was "
     .. "getan hat.",
   tips = "Tipps",
   tips_text = "• In einem Kanal namens `spiel-servername` (z. B. #valheim-bob) wird der Server automatisch "

@@ -1,5 +1,6 @@
 -- /permissions.
 return {
+  cmd_name = "rechte",
   description = "Welche Rollen was mit den Spielservern tun dürfen (nur Admins)",
   grant = "Einer Rolle eine Fähigkeit geben", revoke = "Einer Rolle eine Fähigkeit nehmen",
   list = "Zeigen, welche Rollen welche Fähigkeit haben",

@@ -1,5 +1,6 @@
 -- /schedule und die Meldungen der Zeitpläne.
 return {
+  cmd_name = "zeitplan",
   description = "Server-Aktionen planen: einmal, täglich, werktags, alle paar Stunden oder per Cron",
   add = "Eine Aktion planen", list = "Die Zeitpläne dieses Servers zeigen", remove = "Einen Zeitplan löschen",
   skip = "Den nächsten Lauf eines Zeitplans auslassen", pause = "Einen Zeitplan anhalten",
@@ -8,7 +9,7 @@ return {
   opt_server = "Der Server (spiel.name)", opt_action = "Was getan werden soll",
   opt_when = "daily 04:00 · weekdays 23:30 · mo,do 18:00 · every 6h · 0 4 * * * · 22:30 · 2h",
   opt_warn = "Vor Stopp/Neustart/Update warnen, Minuten vorher (z. B. 15,5,1)",
-  opt_warn_text = "Text für die Warnungen", opt_id = "Die Nummer des Zeitplans (siehe /schedule list)",
+  opt_warn_text = "Text für die Warnungen", opt_id = "Die Nummer des Zeitplans (siehe /zeitplan list)",
   opt_zone = "Eine IANA-Zone wie Europe/Berlin; leer zeigt die aktuelle",
   action_start = "starten", action_stop = "stoppen", action_restart = "neu starten", action_update = "aktualisieren",
   action_backup = "sichern",
@@ -19,12 +20,12 @@ return {
   added_title = "Zeitplan #{id} angelegt",
   added = "**{action}** von **{server}** (Orchestrator {orc}): {rule}.\nNächster Lauf: **{next}**. "
     .. "Angelegt von {user}.",
-  none = "Noch keine Zeitpläne: `/schedule add` legt einen an.",
+  none = "Noch keine Zeitpläne: `/zeitplan add` legt einen an.",
   list_title = "Zeitpläne (Zeiten in {zone})",
   line = "**#{id}** {action} `{server}` — {rule} — nächster: **{next}** {state}{warn} · von {creator}",
   warns = " · warnt {minutes} Min. vorher",
   state_paused = "⏸️ angehalten", state_done = "✔️ erledigt", state_skip = "⏭️ nächster Lauf ausgelassen",
-  unknown_title = "Kein solcher Zeitplan", unknown = "Es gibt hier keinen Zeitplan #{id} (`/schedule list`).",
+  unknown_title = "Kein solcher Zeitplan", unknown = "Es gibt hier keinen Zeitplan #{id} (`/zeitplan list`).",
   failed = "Konnte den Zeitplan nicht ändern",
   remove_title = "Zeitplan #{id} gelöscht", done_remove = "Er läuft nicht mehr.",
   skip_title = "Zeitplan #{id}: nächster Lauf ausgelassen", done_skip = "{line}",
@@ -33,7 +34,7 @@ return {
   nothing_to_remove = "Nichts geändert.", nothing_to_skip = "Es ist kein Lauf mehr übrig, der ausgelassen werden kann.",
   nothing_to_pause = "Nichts geändert.", nothing_to_resume = "Nichts geändert.",
   zone_title = "Zeitzone für Zeitpläne",
-  zone_now = "Zeitpläne hier nutzen **{zone}**. `/schedule timezone zone:Europe/Berlin` ändert sie für neue "
+  zone_now = "Zeitpläne hier nutzen **{zone}**. `/zeitplan timezone zone:Europe/Berlin` ändert sie für neue "
     .. "Zeitpläne.",
   zone_bad = "\"{zone}\" ist keine Zeitzone, die dieser Rechner kennt (IANA-Namen wie Europe/Berlin).",
   zone_set = "Neue Zeitpläne hier nutzen **{zone}** (dort ist es jetzt {now}). Bestehende behalten ihre Zone.",

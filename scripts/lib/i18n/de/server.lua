@@ -11,7 +11,7 @@ return {
   mode_full = "full: Spieldateien und Image", mode_reinit = "reinit: neu installieren (Spielstände bleiben)",
 
   not_allowed = "Du darfst hier keine Server {action}.\nDafür braucht es die Fähigkeit '{capability}': ein "
-    .. "Server-Administrator (Server verwalten) kann es tun oder sie einer deiner Rollen mit /permissions grant geben.",
+    .. "Server-Administrator (Server verwalten) kann es tun oder sie einer deiner Rollen mit /rechte grant geben.",
   timer_only_stop = "Ein Zeitpunkt passt nur zu stop (wann stoppen) oder start (wann wieder stoppen).",
   mode_only_update = "Ein Modus passt nur zu update.",
   bad_timer = "\"{text}\" ist keine Zeitangabe, die der Bot versteht; es wurde nichts getan.",

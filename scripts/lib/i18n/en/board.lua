@@ -1,5 +1,6 @@
 -- /board and the status board itself (scripts/lib/board.lua), and the bot's presence.
 return {
+  cmd_name = "board",
   description = "A status board of every game server, kept up to date in a channel",
   create = "Post a status board in a channel (one per channel)",
   remove = "Remove the status board of a channel",

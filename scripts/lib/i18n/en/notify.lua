@@ -1,5 +1,6 @@
 -- /notify and the notifications themselves (scripts/lib/notify.lua).
 return {
+  cmd_name = "notify",
   description = "Where the bot posts server changes (channels and Discord webhooks)",
   add = "Post server changes to a channel and/or a Discord webhook",
   remove = "Stop posting to a notification target",

@@ -1,5 +1,6 @@
 -- /permissions.
 return {
+  cmd_name = "permissions",
   description = "Which roles may do what with the game servers (admins only)",
   grant = "Give a role a capability", revoke = "Take a capability from a role",
   list = "Show which roles hold which capability",

@@ -1,5 +1,6 @@
 -- /schedule and the messages schedules post.
 return {
+  cmd_name = "schedule",
   description = "Plan server actions: once, daily, on weekdays, every few hours, or by cron",
   add = "Plan an action", list = "Show this server's schedules", remove = "Delete a schedule",
   skip = "Skip the next run of a schedule", pause = "Pause a schedule", resume = "Resume a paused schedule",
