@@ -647,6 +647,13 @@ static void on_dispatch(gws *g, uint64_t now, const envelope *e)
         note(g, GWS_NOTE_DEBUG, "ignoring a dispatch without a usable event name");
         return;
     }
+    /* READY and RESUMED answer an IDENTIFY or RESUME, which go out after HELLO. Before it they would mark the
+     * connection ready with no heartbeat running, and nothing would ever notice it going dead. */
+    if (g->state == GWS_HELLO && (strcmp(name, "READY") == 0 || strcmp(name, "RESUMED") == 0)) {
+        g->stats.frames_ignored++;
+        note(g, GWS_NOTE_WARN, "ignoring %s before HELLO", name);
+        return;
+    }
     if (strcmp(name, "READY") == 0) {
         on_ready(g, now, &e->d);
     } else if (strcmp(name, "RESUMED") == 0) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 
@@ -492,7 +493,12 @@ static int configure_transfer(http_client *client, transfer *t, const http_reque
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
     if (client->ca_file) curl_easy_setopt(easy, CURLOPT_CAINFO, client->ca_file);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    /* Waiting for a connection to tell whether it multiplexes only pays off where HTTP/2 can be negotiated
+     * (TLS, ALPN). On cleartext http:// (orchestrators, local relays) every connection is HTTP/1.1, and one
+     * that is still waiting for its answer - a server sending "Connection: close" makes each request open
+     * one - would hold every other request to that host back until it answers: a slow orchestrator would
+     * serialize them all. */
+    if (strncasecmp(req->url, "https:", 6) == 0) curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");

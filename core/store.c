@@ -137,8 +137,7 @@ static int migrate(store *st, char *err, size_t errlen)
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", v + 1);
         if (exec_sql(st, "BEGIN IMMEDIATE;", err, errlen) != 0) return -1;
         if (exec_sql(st, migrations[v], err, errlen) != 0 || exec_sql(st, bump, err, errlen) != 0) {
-            char ignored[16];
-            exec_sql(st, "ROLLBACK;", ignored, sizeof ignored);
+            sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL); /* the migration's error is the one to report */
             return -1;
         }
         if (exec_sql(st, "COMMIT;", err, errlen) != 0) return -1;

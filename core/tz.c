@@ -222,11 +222,13 @@ static const tz_type *rule_type_at(const tz_rule *r, int64_t t)
     if (!r->has_dst) return &r->std;
     civil_time c;
     civil_from_days(floor_div(t + r->std.offset, 86400), &c);
-    /* The latest start or end at or before t, looking one year either side for rules near New Year.
-     * On a tie (permanent DST: end of one year == start of the next) daylight time wins. */
+    /* The latest start or end at or before t, looking a year ahead and two back for rules near New Year (a
+     * rule time up to 167 h can move one year's end past the next year's start, and that end is the latest
+     * change until it comes round again). On a tie (permanent DST: end of one year == start of the next)
+     * daylight time wins. */
     int64_t best = INT64_MIN;
     bool dst = false;
-    for (int64_t y = c.year - 1; y <= c.year + 1; y++) {
+    for (int64_t y = c.year - 2; y <= c.year + 1; y++) {
         int64_t start, end;
         rule_year(r, y, &start, &end);
         if (end <= t && end > best) { best = end; dst = false; }

@@ -17,6 +17,9 @@ ORC_KEY = "orc-test-key-7Hq2"
 # member.permissions for an interaction by a server administrator (the default user has neither
 # Administrator nor Manage Server).
 ADMIN = "8"
+# Every timeout below is multiplied by PEON_TEST_SLOWDOWN (default 1): tools/valgrind.sh sets it, since the
+# binary runs many times slower under valgrind.
+SLOWDOWN = max(1.0, float(os.environ.get("PEON_TEST_SLOWDOWN") or 1))
 
 
 def binaries():
@@ -48,7 +51,7 @@ class BotProcess:
         """Runs to completion; returns (exit status, stdout, stderr)."""
         self.start()
         try:
-            self.proc.wait(timeout=timeout)
+            self.proc.wait(timeout=timeout * SLOWDOWN)
         finally:
             self._close()
         return self.proc.returncode, self.stdout(), self.stderr()
@@ -60,7 +63,7 @@ class BotProcess:
         return self.stdout_path.read_text(errors="replace")
 
     def wait_for_log(self, text, timeout=20):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * SLOWDOWN
         while time.monotonic() < deadline:
             if text in self.stderr():
                 return
@@ -73,7 +76,7 @@ class BotProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            self.proc.wait(timeout=timeout)
+            self.proc.wait(timeout=timeout * SLOWDOWN)
         finally:
             self._close()
         return self.proc.returncode
@@ -92,7 +95,7 @@ class BotProcess:
 
 def wait_until(condition, timeout=15, interval=0.05):
     """Polls condition() until it returns something truthy; returns that, or None after timeout seconds."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * SLOWDOWN
     while time.monotonic() < deadline:
         value = condition()
         if value:
