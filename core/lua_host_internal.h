@@ -42,6 +42,7 @@ struct lua_host {
     char scripts_dir[PATH_MAX];
     size_t memory_used, memory_limit;
     size_t command_count;
+    bool loaded_once;              /* a generation went live: later loads are reloads */
     char *commands_json;           /* Discord's JSON for the live generation, sorted and canonical */
     char commands_hash[17];
     uint64_t instruction_budget;   /* per resume; 0 = unlimited */

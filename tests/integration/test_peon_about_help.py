@@ -33,6 +33,11 @@ def test_about_names_versions_games_and_links(peon, sim, orc):
 def test_about_answers_in_time_while_an_orchestrator_is_slow(peon, sim, orc):
     process = peon()
     settle(orc)
+
+    def cached_games():  # /create's autocomplete answers from the same cache /about reads
+        hit = sim.autocomplete("create", [{"name": "game_type", "type": 3, "value": "", "focused": True}])
+        return sim.wait_initial(hit["id"])["initial"]["data"]["choices"]
+    assert wait_until(cached_games, 15), "the plan cache never filled"
     orc.set_latency("GET /orchestrator", 8)
     injected = sim.command("about")
     record = sim.wait_initial(injected["id"])
