@@ -16,7 +16,7 @@ Measured per bot, each on a fresh process:
     with the correct embed;
   * the time of a full /reload (peon-bot only: the time the bot reports in its reply, and the round trip).
 
-    /usr/bin/python3 bench/compare.py [--quick] [--runs 3] [--binary build-bench/peon-bot] [--json out.json]
+    /usr/bin/python3 bench/compare.py [--quick] [--runs 3] [--pin] [--binary build-bench/peon-bot] [--json out.json]
 
 Without --binary, a Release build in build-bench/ is used (configured and built first if missing)."""
 import argparse
@@ -38,6 +38,7 @@ import urllib.parse
 import aiohttp
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
+BOT_CPUS = None  # --pin: the CPUs the bot under test may run on
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 from botrun import ADMIN, FAKE_TOKEN, ORC_KEY  # noqa: E402
 from fakediscord.client import start_simulator  # noqa: E402
@@ -211,13 +212,16 @@ class Bot:
             env["PEER_DEFER"] = "0" if peer_mode == "direct" else "1"
             self.argv = [PYTHON, str(PEER)]
         self.env = env
+        self.bot_cpus = BOT_CPUS
         self.proc = None
         self.log = open(work / f"{kind}.log", "wb")
 
     def start(self):
         started = time.monotonic()
+        cpus = self.bot_cpus
         self.proc = subprocess.Popen(self.argv, cwd=self.work, env=self.env, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=self.log)
+                                     stdout=self.log, stderr=self.log,
+                                     preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
         return (wait_ready_fine(self.sim, self.proc) - started) * 1000
 
     def stop(self):
@@ -417,7 +421,17 @@ def main():
                         help="the peer defers before the orchestrator call (default) or answers directly")
     parser.add_argument("--only", choices=("peon", "peer"), help="measure one bot")
     parser.add_argument("--json", help="write every figure of every run here")
+    parser.add_argument("--pin", action="store_true",
+                        help="the bot alone on the last CPU, the simulators and this driver on the others "
+                             "(so the bot's latency is not the scheduling of four processes on shared cores)")
     args = parser.parse_args()
+    global BOT_CPUS
+    if args.pin:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            parser.error("--pin needs at least 2 CPUs")
+        BOT_CPUS = {cpus[-1]}
+        os.sched_setaffinity(0, set(cpus[:-1]))  # the simulators started below inherit it
     if args.quick:
         args.latency, args.throughput, args.reloads, args.settle = 300, 1000, 5, 2.0
     binary = pathlib.Path(args.binary).resolve() if args.binary else release_binary()
@@ -435,7 +449,8 @@ def main():
     import discord
     print(f"peon-bot {binary} (Release) vs discord.py {discord.__version__} peer ({args.peer_mode}), "
           f"{args.runs} run(s), {time.monotonic() - began:.0f} s; {os.cpu_count()} cores, loopback; "
-          f"1-min load average {min(l[0] for l in loads):.2f}-{max(l[0] for l in loads):.2f}")
+          f"1-min load average {min(l[0] for l in loads):.2f}-{max(l[0] for l in loads):.2f}"
+          + (f"; bot pinned to CPU {sorted(BOT_CPUS)}, the rest to the others" if BOT_CPUS else ""))
     print(table(results, args))
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps({"args": vars(args), "loads": loads, "results": results},

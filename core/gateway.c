@@ -409,6 +409,6 @@ void gateway_set_presence(gateway *gw, const char *text)
     gw->has_presence = true;
     for (int i = 0; i < gw->shard_count_here; i++)
         if (gw->shards[i] && gws_set_presence(&gw->shards[i]->session, now_ms(gw), gw->presence) < 0)
-            log_warn("gateway", "shard %d: presence update not sent (send queue full or shutting down)",
+            log_warn("gateway", "shard %d: presence update refused",
                      gw->shards[i]->id);
 }

@@ -349,15 +349,32 @@ static void copy_presence_text(char *out, const char *text)
     out[len] = '\0';
 }
 
-static int send_presence(gws *g, uint64_t now)
+/* Sends the pending presence now if allowed, otherwise arms GWS_TIMER_PRESENCE for when it may be. */
+static void flush_presence(gws *g, uint64_t now)
 {
+    if (!g->presence_pending || g->state != GWS_READY) return; /* READY/RESUMED calls again */
+    uint64_t due = now;
+    if (g->presence_sent && now - g->presence_sent_ms < GWS_PRESENCE_MIN_INTERVAL_MS)
+        due = g->presence_sent_ms + GWS_PRESENCE_MIN_INTERVAL_MS;
+    if (due == now && (g->queue_count > 0 || !room_for_send(g, now))) {
+        /* Queued payloads go first; the window frees a slot at the oldest send's age of 60 s. */
+        size_t oldest = (g->send_head + GWS_SEND_LIMIT - g->send_count) % GWS_SEND_LIMIT;
+        uint64_t free_at = g->send_count > 0 ? g->send_times[oldest] + GWS_SEND_WINDOW_MS : now;
+        due = free_at > now ? free_at : now + 1;
+    }
+    if (due > now) {
+        arm(g, GWS_TIMER_PRESENCE, now, due - now);
+        return;
+    }
     payload p = { .len = 0 };
     put_raw(&p, "{\"op\":3,\"d\":");
     put_presence(&p, g->presence_text);
     put_raw(&p, "}");
     g->presence_pending = false;
-    if (p.overflow) return -1;
-    return gws_send(g, now, p.text, p.len) < 0 ? -1 : 0;
+    if (p.overflow) return; /* cannot happen: the text is at most GWS_PRESENCE_TEXT_MAX bytes */
+    g->presence_sent = true;
+    g->presence_sent_ms = now;
+    raw_send(g, now, p.text, p.len);
 }
 
 int gws_set_presence(gws *g, uint64_t now_ms, const char *text)
@@ -368,8 +385,9 @@ int gws_set_presence(gws *g, uint64_t now_ms, const char *text)
     if (g->has_presence && strcmp(cut, g->presence_text) == 0) return 1;
     memcpy(g->presence_text, cut, sizeof cut);
     g->has_presence = true;
-    if (g->state == GWS_READY) return send_presence(g, now_ms);
-    g->presence_pending = true; /* the next IDENTIFY carries it; after a RESUME it goes as op 3 */
+    /* Not ready: the next IDENTIFY carries it, or op 3 follows RESUMED. */
+    g->presence_pending = true;
+    flush_presence(g, now_ms);
     return 0;
 }
 
@@ -592,7 +610,7 @@ static void became_ready(gws *g, uint64_t now)
     g->ready_since_ms = now;
     g->failed_resumes = 0;
     flush_queue(g, now);
-    if (g->presence_pending) send_presence(g, now);
+    flush_presence(g, now);
 }
 
 static void on_ready(gws *g, uint64_t now, const json_span *d)
@@ -854,6 +872,7 @@ void gws_on_close(gws *g, uint64_t now_ms, int code, const char *reason)
     disarm(g, GWS_TIMER_HEARTBEAT);
     disarm(g, GWS_TIMER_HELLO);
     disarm(g, GWS_TIMER_SEND_QUEUE);
+    disarm(g, GWS_TIMER_PRESENCE);
     g->ack_pending = false;
     give_back_ticket(g); /* the IDENTIFY it was for never went out */
     if (g->reached_ready && now_ms - g->ready_since_ms >= GWS_STABLE_MS) g->backoff_attempt = 0;
@@ -916,6 +935,9 @@ void gws_on_timer(gws *g, uint64_t now_ms, gws_timer timer)
         break;
     case GWS_TIMER_SEND_QUEUE:
         flush_queue(g, now_ms);
+        break;
+    case GWS_TIMER_PRESENCE:
+        flush_presence(g, now_ms);
         break;
     case GWS_TIMER_HELLO:
         if (g->state == GWS_HELLO) {

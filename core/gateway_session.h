@@ -39,12 +39,16 @@ enum {
 #define GWS_HELLO_TIMEOUT_MS 30000u
 #define GWS_TOKEN_MAX 256
 #define GWS_PRESENCE_TEXT_MAX 128 /* bytes of a custom status text (Discord's limit for `state`) */
+/* At most one presence update (op 3) per connection in this time: changes in between are coalesced, the
+ * latest text wins. A status line that follows every start and stop must not eat the send budget. */
+#define GWS_PRESENCE_MIN_INTERVAL_MS 5000
 
 typedef enum {
     GWS_TIMER_HEARTBEAT,          /* next heartbeat (and the zombie check) */
     GWS_TIMER_RECONNECT,          /* backoff, invalid-session wait or identify wait before the next connect */
     GWS_TIMER_SEND_QUEUE,         /* queued sends may go: the 60 s window moved */
     GWS_TIMER_HELLO,              /* the socket opened but HELLO has not come */
+    GWS_TIMER_PRESENCE,           /* a coalesced presence update may go */
     GWS_TIMER_COUNT
 } gws_timer;
 
@@ -136,7 +140,9 @@ typedef struct gws {
     char wait_reason[160];        /* why the session waits to identify ("" when it does not) */
     char presence_text[GWS_PRESENCE_TEXT_MAX + 1]; /* the custom status shown, "" = none */
     bool has_presence;            /* a presence was set: IDENTIFY carries it */
-    bool presence_pending;        /* set while not ready: sent (op 3) once READY/RESUMED */
+    bool presence_pending;        /* changed since Discord last got it: sent (op 3) when ready and allowed */
+    bool presence_sent;           /* an op 3 went out: presence_sent_ms is meaningful */
+    uint64_t presence_sent_ms;    /* when, for GWS_PRESENCE_MIN_INTERVAL_MS */
     uint64_t send_times[GWS_SEND_LIMIT]; /* ring of this connection's recent sends */
     size_t send_head, send_count;
     char *queue[GWS_SEND_QUEUE_MAX];
@@ -177,8 +183,10 @@ void gws_shutdown(gws *g, uint64_t now_ms);
 int gws_send(gws *g, uint64_t now_ms, const char *text, size_t len);
 /* The bot's presence: a custom status (activity type 4) with `text` as its state, status online; "" clears
  * the activity. Cut to GWS_PRESENCE_TEXT_MAX bytes at a UTF-8 boundary. Nothing is sent when the text is
- * unchanged; when ready it goes out at once as op 3 (through gws_send, so within the send limit), otherwise
- * once the session is READY or RESUMED. Every later IDENTIFY carries it. Returns 0, 1 (unchanged) or -1. */
+ * unchanged. Otherwise it goes out as op 3 when the session is ready, the send queue is empty, the send limit
+ * has room and GWS_PRESENCE_MIN_INTERVAL_MS has passed since the previous op 3; until then only the latest
+ * text is kept (never queued, so it cannot fill the send queue) and a timer sends it. Every later IDENTIFY
+ * carries it. Returns 0 (sent or pending), 1 (unchanged) or -1 (NULL text). */
 int gws_set_presence(gws *g, uint64_t now_ms, const char *text);
 /* The presence object ({"since":null,"activities":[...],"status":"online","afk":false}) for `text` into out;
  * returns its length, or 0 when it does not fit. */

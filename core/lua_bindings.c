@@ -21,6 +21,7 @@
 typedef struct sleep_op {
     uv_timer_t timer;
     lua_task *task;
+    bool ends_at_reload; /* a peon.every pause: a reload wakes it so the retired loop ends now */
     struct sleep_op *prev, *next;
 } sleep_op;
 
@@ -90,6 +91,24 @@ void lua_bindings_cancel_sleeps(lua_host *host)
     }
 }
 
+/* Wakes the pauses of peon.every loops before a new generation's LOAD: the retired loops see they are
+ * retired and end now instead of at their next turn (up to a minute later), so a burst of /reloads does
+ * not keep every retired generation's modules alive meanwhile. */
+void lua_bindings_end_retired_sleeps(lua_host *host)
+{
+    sleep_op *op = host->sleeps;
+    while (op != NULL) {
+        sleep_op *next = op->next;
+        if (op->ends_at_reload) {
+            uv_timer_stop(&op->timer);
+            if (!op->task->finished) lua_task_wake(op->task, 0);
+            end_sleep(host, op);
+        }
+        op = next;
+    }
+}
+
+/* host.start_sleep(seconds [, ends_at_reload]) */
 static int start_sleep(lua_State *L)
 {
     lua_task *task = require_task(L, "sleep");
@@ -100,6 +119,7 @@ static int start_sleep(lua_State *L)
     sleep_op *op = calloc(1, sizeof *op);
     if (op == NULL) return script_error(L, "sleep: out of memory");
     op->task = task;
+    op->ends_at_reload = lua_toboolean(L, 2);
     uv_timer_init(task->host->loop, &op->timer);
     op->timer.data = op;
     uv_timer_start(&op->timer, on_sleep_done, (uint64_t)llround(seconds * 1000.0), 0);

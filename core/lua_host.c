@@ -453,9 +453,11 @@ int lua_host_load(lua_host *host, char *err, size_t errlen)
      * the bot runs (and at once if an allocation would pass the cap): a full collection here was about half
      * of a /reload's time (10 of ~21 ms, bench/README.md), all of it spent while the admin waits. */
     if (!host->loaded_once) lua_gc(L, LUA_GCCOLLECT);
+    else lua_bindings_end_retired_sleeps(host);
     host->loaded_once = true;
     /* Scripts start their background work (cache refreshes, pollers) from `events.LOAD`, once per
-     * generation; the previous generation's loops see they are retired (peon.every) and end. */
+     * generation; the previous generation's loops were just woken, see they are retired (peon.every) and
+     * end. */
     lua_host_event(host, "LOAD", 0, "{}", 2);
     return (int)count;
 }

@@ -79,6 +79,8 @@ int lua_push_entry(lua_host *host, const char *module, const char *function, cha
 void lua_bindings_push_host_table(lua_host *host);
 /* Stops every pending sleep (their tasks are already finished at shutdown). */
 void lua_bindings_cancel_sleeps(lua_host *host);
+/* Ends the pauses of peon.every loops at once (before a reload's LOAD: they all belong to retired ones). */
+void lua_bindings_end_retired_sleeps(lua_host *host);
 
 /* The task running the calling script, or a Lua error naming `what` when there is none (script load time). */
 lua_task *lua_host_require_task(lua_State *L, const char *what);

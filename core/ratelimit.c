@@ -112,7 +112,7 @@ void rl_config_defaults(rl_config *cfg)
     cfg->max_wait_ms = 60000;
     cfg->cloudflare_pause_ms = 300000;
     cfg->unlimited_in_flight = 4;
-    cfg->bucket_idle_ms = 60000;
+    cfg->bucket_idle_ms = 10000;
     cfg->route_idle_ms = 24ull * 3600 * 1000;
     cfg->reset_margin_ms = 25;
 }

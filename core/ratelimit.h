@@ -66,7 +66,9 @@ typedef struct rl_config {
     uint64_t cloudflare_pause_ms;   /* pause after an HTML 429 (Cloudflare ban), at least. Default 300000 */
     uint32_t unlimited_in_flight;   /* in flight per major on a route without bucket headers. Default 4 */
     uint64_t bucket_idle_ms;        /* an idle bucket (nothing queued or in flight, reset passed) is freed
-                                       after this. Default 60000 */
+                                       after this. It holds nothing a new one would not learn from its
+                                       first answer (one request at a time either way), and every
+                                       interaction has buckets of its own. Default 10000 */
     uint64_t route_idle_ms;         /* a route's learned hash is forgotten after this long unused. 24 h */
     uint32_t reset_margin_ms;       /* added to every bucket reset and to the global window: our clock is
                                        ms-truncated and requests travel, so waiting exactly Reset-After (or

@@ -35,5 +35,11 @@ int store_orc_delete(store *st, const char *name);
 
 /* The handle, for modules that own their own tables (schedules, boards...). */
 struct sqlite3 *store_db(store *st);
+/* A prepared statement for `sql`, kept prepared across calls: `sql` must be a string literal or another
+ * string that lives as long as the store (it is cached by address). NULL if it does not prepare (the
+ * error is in sqlite3_errmsg). Give it back with store_stmt_done, never finalize it. */
+struct sqlite3_stmt *store_stmt(store *st, const char *sql);
+/* Resets and unbinds a cached statement (finalizes one the full cache could not keep). */
+void store_stmt_done(store *st, struct sqlite3_stmt *stmt);
 
 #endif

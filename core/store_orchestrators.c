@@ -17,9 +17,10 @@ int store_orc_list(store *st, store_orc **out, size_t *count)
 {
     *out = NULL;
     *count = 0;
-    sqlite3_stmt *stmt;
-    const char *sql = "SELECT name, url, api_key, source, created_at FROM orchestrators ORDER BY created_at, rowid";
-    if (sqlite3_prepare_v2(store_db(st), sql, -1, &stmt, NULL) != SQLITE_OK) return -1;
+    static const char sql[] = "SELECT name, url, api_key, source, created_at FROM orchestrators "
+                              "ORDER BY created_at, rowid";
+    sqlite3_stmt *stmt = store_stmt(st, sql);
+    if (stmt == NULL) return -1;
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -37,7 +38,7 @@ int store_orc_list(store *st, store_orc **out, size_t *count)
         o->source = column_copy(stmt, 3);
         o->created_at = sqlite3_column_int64(stmt, 4);
     }
-    sqlite3_finalize(stmt);
+    store_stmt_done(st, stmt);
     if (rc != SQLITE_DONE) {
         store_orc_list_free(*out, *count);
         *out = NULL;

@@ -434,12 +434,29 @@ function M.index_events(gen)
 end
 
 -- A gateway event: updates the cache, and returns the script handlers to run with the decoded data.
+-- LOAD handlers start a generation's background work, but their tasks run after the reload returns: by
+-- then a burst of /reloads may have retired that generation. Each handler runs only if its generation is
+-- still live, and its task remembers the generation (peon.every loops for as long as that one is live).
+local function bind_to_generation(handlers)
+  local gen = host.generation()
+  local bound = {}
+  for i, fn in ipairs(handlers) do
+    bound[i] = function(...)
+      if host.generation() ~= gen then return end
+      host.task_generation[coroutine.running()] = gen
+      return fn(...)
+    end
+  end
+  return bound
+end
+
 function M.event(name, text)
   local handlers = (host.generation().events or {})[name]
   if not cache.wants(name) and handlers == nil then return nil end
   local ok, data = pcall(cjson.decode, text)
   if not ok then return nil end
   cache.update(name, data)
+  if name == "LOAD" and handlers ~= nil then handlers = bind_to_generation(handlers) end
   return handlers, data
 end
 

@@ -40,6 +40,9 @@ local safe_coroutine = {
   end,
 }
 
+-- The script generation a task was started for (LOAD handlers), by task thread; see dispatch.event.
+host.task_generation = setmetatable({}, { __mode = "k" })
+
 local function sleep(seconds)
   return await(host.start_sleep(seconds))
 end
@@ -222,11 +225,13 @@ end
 function peon.every(seconds, fn)
   if type(seconds) ~= "number" or seconds < 1 then error("peon.every: seconds must be a number >= 1", 2) end
   if type(fn) ~= "function" then error("peon.every(seconds, fn) needs a function", 2) end
-  local generation = host.generation()
+  local generation = host.task_generation[coroutine.running()] or host.generation()
   while host.generation() == generation do
     local ok, err = xpcall(fn, host.traceback)
     if not ok then host.log("error", "periodic task failed: " .. tostring(err)) end
-    sleep(seconds)
+    -- A /reload during fn is seen here; one during the pause wakes it (start_sleep's second argument).
+    if host.generation() ~= generation then break end
+    await(host.start_sleep(seconds, true))
   end
 end
 

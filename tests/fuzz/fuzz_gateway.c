@@ -42,6 +42,8 @@ typedef struct shell {
     uint64_t due[GWS_TIMER_COUNT];
     uint64_t sends[MAX_SENDS_TRACKED]; /* times of this connection's sends */
     size_t send_count;
+    bool presence_sent;      /* the session sent a presence update (on any connection) ... */
+    uint64_t presence_sent_at; /* ... last at this time */
     const char *text;        /* the text being handed to gws_on_text (dispatch d must lie inside it) */
     size_t text_len;
 } shell;
@@ -161,6 +163,16 @@ static void check_session(void)
         for (int t = 0; t < GWS_TIMER_COUNT; t++) FUZZ_CHECK(!S.armed[t], "stopped with timer %d armed", t);
     FUZZ_CHECK(g->queue_count <= GWS_SEND_QUEUE_MAX, "queue %zu", g->queue_count);
     FUZZ_CHECK(strlen(g->presence_text) <= GWS_PRESENCE_TEXT_MAX, "presence text too long");
+    /* The session's own presence updates (not the raw sends of step 13) keep their spacing. */
+    if (g->presence_sent && (!S.presence_sent || g->presence_sent_ms != S.presence_sent_at)) {
+        FUZZ_CHECK(!S.presence_sent || g->presence_sent_ms - S.presence_sent_at >= GWS_PRESENCE_MIN_INTERVAL_MS,
+                   "presence updates %llu ms apart", (unsigned long long)(g->presence_sent_ms - S.presence_sent_at));
+        S.presence_sent = true;
+        S.presence_sent_at = g->presence_sent_ms;
+    }
+    /* A changed presence is never dropped: ready means it is on its way (the timer) or already sent. */
+    if (g->state == GWS_READY && g->presence_pending)
+        FUZZ_CHECK(S.armed[GWS_TIMER_PRESENCE], "a pending presence with no timer while ready");
 }
 
 /* ---- frames ---- */

@@ -869,6 +869,7 @@ static void test_presence(void)
     CHECK(strstr(last_sent(), "\"state\":\"2/2 \\\"servers\\\" running\""));
     CHECK(strstr(last_sent(), "\"since\":null") && strstr(last_sent(), "\"afk\":false"));
     /* Changed while disconnected: the RESUME does not carry a presence, so op 3 follows RESUMED. */
+    at(F.now + GWS_PRESENCE_MIN_INTERVAL_MS);
     close_conn(1006);
     CHECK_INT(gws_set_presence(&G, F.now, "0/2 servers running"), 0);
     come_back_resumed();
@@ -890,11 +891,13 @@ static void test_presence(void)
     frame(READY);
     CHECK_INT(F.sends, before);
     /* "" clears the activity; long text is cut without splitting a character. */
+    at(F.now + GWS_PRESENCE_MIN_INTERVAL_MS);
     CHECK_INT(gws_set_presence(&G, F.now, ""), 0);
     CHECK(strstr(last_sent(), "\"activities\":[]"));
     char longer[300] = "";
     for (int i = 0; i < 60; i++) strcat(longer, "\xc3\xa4"); /* 120 bytes of two-byte characters */
     strcat(longer, "abcdefg\xe2\x82\xac"); /* 127 bytes, then a 3-byte euro sign crossing 128 */
+    at(F.now + GWS_PRESENCE_MIN_INTERVAL_MS);
     CHECK_INT(gws_set_presence(&G, F.now, longer), 0);
     CHECK_INT((int)strlen(G.presence_text), 127);
     CHECK(json_valid(last_sent(), strlen(last_sent())));
@@ -903,6 +906,49 @@ static void test_presence(void)
     CHECK_STR(object, "{\"since\":null,\"activities\":[{\"name\":\"Custom Status\",\"type\":4,\"state\":\"x\"}],"
                       "\"status\":\"online\",\"afk\":false}");
     CHECK_INT(gws_presence_json("x", object, 10), 0);
+}
+
+/* A status that changes with every start and stop: one op 3 per GWS_PRESENCE_MIN_INTERVAL_MS at most, the
+ * latest text wins, nothing is queued or refused, and the send budget is not touched by the changes between. */
+static void test_presence_coalesces(void)
+{
+    setup(1);
+    bring_up();
+    int before = F.sends;
+    CHECK_INT(gws_set_presence(&G, F.now, "1/3 servers running"), 0);
+    CHECK_INT(F.sends, before + 1); /* the first goes at once */
+    char text[64];
+    for (int i = 0; i <= 500; i++) { /* far more than the 120-per-minute limit */
+        snprintf(text, sizeof text, "%d/3 servers running", i % 3);
+        at(F.now + 1);
+        CHECK_INT(gws_set_presence(&G, F.now, text), 0);
+    }
+    CHECK_INT(F.sends, before + 1);
+    CHECK_INT(G.queue_count, 0);
+    CHECK(F.armed[GWS_TIMER_PRESENCE]);
+    fire(GWS_TIMER_PRESENCE);
+    CHECK_INT(F.sends, before + 2);
+    CHECK_INT(sent_op(last_sent()), 3);
+    CHECK(strstr(last_sent(), "\"state\":\"2/3 servers running\"")); /* i = 500: the latest */
+    /* Unchanged since: the timer does not fire again, nothing more goes out. */
+    CHECK(!F.armed[GWS_TIMER_PRESENCE]);
+    /* A change pending at a disconnect is not lost: it follows RESUMED (the interval has passed). */
+    at(F.now + 1);
+    CHECK_INT(gws_set_presence(&G, F.now, "3/3 servers running"), 0);
+    CHECK(F.armed[GWS_TIMER_PRESENCE]);
+    at(F.now + GWS_PRESENCE_MIN_INTERVAL_MS);
+    close_conn(1006);
+    CHECK(!F.armed[GWS_TIMER_PRESENCE]);
+    come_back_resumed();
+    CHECK_INT(sent_op(last_sent()), 3);
+    CHECK(strstr(last_sent(), "3/3 servers running"));
+    /* A full send budget: the presence waits for the window, behind the queued payloads. */
+    at(F.now + GWS_PRESENCE_MIN_INTERVAL_MS);
+    while (G.queue_count == 0) gws_send(&G, F.now, "{\"op\":8,\"d\":{}}", 15);
+    int sent_before = F.sends;
+    CHECK_INT(gws_set_presence(&G, F.now, "0/3 servers running"), 0);
+    CHECK_INT(F.sends, sent_before);
+    CHECK(F.armed[GWS_TIMER_PRESENCE]);
 }
 
 int main(void)
@@ -933,6 +979,7 @@ int main(void)
     RUN_TEST(test_odd_frames);
     RUN_TEST(test_payload_escaping_and_limits);
     RUN_TEST(test_presence);
+    RUN_TEST(test_presence_coalesces);
     gws_free(&G);
     reset_fake();
     return CHECK_DONE();

@@ -242,6 +242,69 @@ static void test_shutdown_with_tasks_in_flight(void)
     close(silent);
 }
 
+static bool guard_fired;
+static void on_guard(uv_timer_t *timer) { (void)timer; guard_fired = true; }
+
+/* Runs the loop until store key t/key holds `want`, or max_ms passed. */
+static bool wait_for_value(const char *key, const char *want, uint64_t max_ms)
+{
+    uv_timer_t guard;
+    uv_timer_init(loop, &guard);
+    guard_fired = false;
+    uv_timer_start(&guard, on_guard, max_ms, 0);
+    bool seen = false;
+    for (;;) {
+        char *got = store_kv_get(state, "t", key);
+        seen = got != NULL && strcmp(got, want) == 0;
+        free(got);
+        if (seen || guard_fired) break;
+        uv_run(loop, UV_RUN_ONCE);
+    }
+    uv_timer_stop(&guard);
+    uv_close((uv_handle_t *)&guard, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return seen;
+}
+
+/* A reload ends the retired generation's peon.every loop at once, not at its next turn a minute later, and
+ * the new generation's loop runs: one loop alive at a time. */
+static void test_every_loop_ends_at_reload(void)
+{
+    write_file("commands/ticker.lua",
+               "local function bump(key)\n"
+               "  store.set('t', key, tostring(tonumber(store.get('t', key) or '0') + 1))\n"
+               "end\n"
+               "return { name = 'ticker', description = 'x', events = { LOAD = function()\n"
+               "  peon.every(60, function() bump('ticks') end)\n"
+               "  bump('ended')\n"
+               "end } }\n");
+    store_kv_delete(state, "t", "ticks");
+    store_kv_delete(state, "t", "ended");
+    char err[512] = "";
+    lua_host_options opts = { .scripts_dir = root, .loop = loop, .state = state, .http = http };
+    lua_host *host = lua_host_create(&opts, err, sizeof err);
+    CHECK(host != NULL);
+    CHECK_INT(lua_host_load(host, err, sizeof err), 1);
+    CHECK(wait_for_value("ticks", "1", 5000));
+    for (int i = 1; i <= 2; i++) {
+        CHECK_INT(lua_host_load(host, err, sizeof err), 1);
+        char want[8];
+        snprintf(want, sizeof want, "%d", i);
+        CHECK(wait_for_value("ended", want, 5000)); /* without waking it: 60 s */
+        snprintf(want, sizeof want, "%d", i + 1);
+        CHECK(wait_for_value("ticks", want, 5000)); /* the new generation's loop took over */
+    }
+    /* A burst: the generations retired before their LOAD ran never start a loop; one loop is left. */
+    for (int i = 0; i < 3; i++) CHECK_INT(lua_host_load(host, err, sizeof err), 1);
+    CHECK(wait_for_value("ended", "3", 5000));
+    CHECK(wait_for_value("ticks", "4", 5000));
+    CHECK(!wait_for_value("ticks", "5", 300));
+    lua_host_destroy(host);
+    char path[512];
+    snprintf(path, sizeof path, "%s/commands/ticker.lua", root);
+    unlink(path);
+}
+
 static void test_unknown_entry(void)
 {
     lua_host *host = new_host(0);
@@ -276,6 +339,7 @@ int main(void)
     RUN_TEST(test_tasks_interleave);
     RUN_TEST(test_io_refused_while_loading);
     RUN_TEST(test_unknown_entry);
+    RUN_TEST(test_every_loop_ends_at_reload);
     RUN_TEST(test_shutdown_with_tasks_in_flight);
     http_client_destroy(http);
     uv_run(loop, UV_RUN_DEFAULT);
