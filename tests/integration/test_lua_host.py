@@ -180,6 +180,38 @@ def test_reload_by_a_non_admin_is_refused_and_nothing_reloads(bot, sim, tmp_path
     stop_clean(process)
 
 
+# A background loop that holds 2 MiB of its generation's data while it pauses.
+TICKER = """
+local ballast = string.rep("x", 2 * 1024 * 1024)
+return {
+  name = "ticker",
+  description = "A background loop",
+  handler = function(ctx) ctx:reply({ content = "ticking", ephemeral = true }) end,
+  events = { LOAD = function() peon.every(60, function() return #ballast end) end },
+}
+"""
+
+
+def test_a_burst_of_reloads_does_not_keep_retired_generations(bot, sim, tmp_path):
+    """Each /reload retires a generation whose peon.every loop pauses for a minute. Those pauses are woken by
+    the reload, so the retired generations become garbage at once: 60 reloads in a row (120 MiB of ballast in
+    all, against the scripts' 64 MiB cap) all succeed and the bot still answers."""
+    scripts = tmp_path / "scripts"
+    (scripts / "commands").mkdir(parents=True)
+    for name in ("reload.lua", "ping.lua"):
+        shutil.copy(REPO / "scripts" / "commands" / name, scripts / "commands" / name)
+    shutil.copytree(REPO / "scripts" / "lib", scripts / "lib")
+    (scripts / "commands" / "ticker.lua").write_text(TICKER)
+    process = start(bot, sim, scripts, tmp_path / "data")
+    for i in range(60):
+        answer = initial(sim, sim.command("reload", permissions=ADMIN_PERMISSIONS))
+        embeds = answer["data"].get("embeds") or [{}]
+        assert "Scripts reloaded" in embeds[0].get("title", ""), (i, answer)
+    assert initial(sim, sim.command("ping"))["data"]["content"] == "Pong!"
+    assert "not enough memory" not in process.stderr()
+    stop_clean(process)
+
+
 def test_memory_bomb_is_stopped_and_the_bot_keeps_answering(bot, sim, tmp_path):
     process = start(bot, sim, fixture_scripts(tmp_path), tmp_path / "data")
     for _ in range(2):  # the memory is given back: a second bomb is stopped the same way
