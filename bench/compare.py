@@ -212,13 +212,12 @@ class Bot:
             env["PEER_DEFER"] = "0" if peer_mode == "direct" else "1"
             self.argv = [PYTHON, str(PEER)]
         self.env = env
-        self.bot_cpus = BOT_CPUS
         self.proc = None
         self.log = open(work / f"{kind}.log", "wb")
 
     def start(self):
         started = time.monotonic()
-        cpus = self.bot_cpus
+        cpus = BOT_CPUS
         self.proc = subprocess.Popen(self.argv, cwd=self.work, env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log,
                                      preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)

@@ -407,8 +407,7 @@ void gateway_set_presence(gateway *gw, const char *text)
     memcpy(gw->presence, text, len);
     gw->presence[len] = '\0';
     gw->has_presence = true;
+    /* Never refused for a text: each session sends it when its limits allow (coalesced, latest wins). */
     for (int i = 0; i < gw->shard_count_here; i++)
-        if (gw->shards[i] && gws_set_presence(&gw->shards[i]->session, now_ms(gw), gw->presence) < 0)
-            log_warn("gateway", "shard %d: presence update refused",
-                     gw->shards[i]->id);
+        if (gw->shards[i]) (void)gws_set_presence(&gw->shards[i]->session, now_ms(gw), gw->presence);
 }

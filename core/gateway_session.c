@@ -282,10 +282,16 @@ static bool room_for_send(gws *g, uint64_t now)
     return g->send_count < gws_send_allowance(g->heartbeat_interval);
 }
 
-static void arm_queue_timer(gws *g, uint64_t now)
+/* When the window frees a slot: the oldest send in it reaches the age of 60 s (now if nothing was sent). */
+static uint64_t window_slot_free_at(const gws *g, uint64_t now)
 {
     size_t oldest = (g->send_head + GWS_SEND_LIMIT - g->send_count) % GWS_SEND_LIMIT;
-    uint64_t free_at = g->send_count > 0 ? g->send_times[oldest] + GWS_SEND_WINDOW_MS : now;
+    return g->send_count > 0 ? g->send_times[oldest] + GWS_SEND_WINDOW_MS : now;
+}
+
+static void arm_queue_timer(gws *g, uint64_t now)
+{
+    uint64_t free_at = window_slot_free_at(g, now);
     arm(g, GWS_TIMER_SEND_QUEUE, now, free_at > now ? free_at - now : 1);
 }
 
@@ -357,9 +363,7 @@ static void flush_presence(gws *g, uint64_t now)
     if (g->presence_sent && now - g->presence_sent_ms < GWS_PRESENCE_MIN_INTERVAL_MS)
         due = g->presence_sent_ms + GWS_PRESENCE_MIN_INTERVAL_MS;
     if (due == now && (g->queue_count > 0 || !room_for_send(g, now))) {
-        /* Queued payloads go first; the window frees a slot at the oldest send's age of 60 s. */
-        size_t oldest = (g->send_head + GWS_SEND_LIMIT - g->send_count) % GWS_SEND_LIMIT;
-        uint64_t free_at = g->send_count > 0 ? g->send_times[oldest] + GWS_SEND_WINDOW_MS : now;
+        uint64_t free_at = window_slot_free_at(g, now); /* queued payloads go first */
         due = free_at > now ? free_at : now + 1;
     }
     if (due > now) {

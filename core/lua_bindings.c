@@ -74,13 +74,17 @@ static void end_sleep(lua_host *host, sleep_op *op)
     uv_close((uv_handle_t *)&op->timer, free_sleep_op);
 }
 
+/* The pause is over (its time came, or a reload ended it): the task goes on. */
+static void wake_sleeper(lua_host *host, sleep_op *op)
+{
+    if (!op->task->finished) lua_task_wake(op->task, 0);
+    end_sleep(host, op);
+}
+
 static void on_sleep_done(uv_timer_t *timer)
 {
     sleep_op *op = timer->data;
-    lua_task *task = op->task;
-    lua_host *host = task->host;
-    if (!task->finished) lua_task_wake(task, 0);
-    end_sleep(host, op);
+    wake_sleeper(op->task->host, op);
 }
 
 void lua_bindings_cancel_sleeps(lua_host *host)
@@ -101,8 +105,7 @@ void lua_bindings_end_retired_sleeps(lua_host *host)
         sleep_op *next = op->next;
         if (op->ends_at_reload) {
             uv_timer_stop(&op->timer);
-            if (!op->task->finished) lua_task_wake(op->task, 0);
-            end_sleep(host, op);
+            wake_sleeper(host, op);
         }
         op = next;
     }
